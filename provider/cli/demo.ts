@@ -1,0 +1,210 @@
+/**
+ * The main job: start the Genie emulator and walk the dev stack through
+ * `up → edit a space → preview → refresh after a UI edit → up → destroy`, printing what a user
+ * would see. Through the `pulumi` CLI when it is installed, otherwise through the engine harness
+ * (the real dynamic-provider host driven with the engine's step rules), and it says which.
+ *
+ * Runs on a scratch copy of the project so the repository's files and stacks are never touched.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { startEmulator, type EmulatorHandle } from "../emulator";
+import { captureProgram, Engine, ProviderHost, type EngineResult } from "../harness";
+import { readStackFile } from "./stack-config";
+
+type Write = (line: string) => void;
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command("demo")
+    .description("Main job: run the dev stack against a local Genie emulator (up, edit, preview, UI edit + refresh, up, destroy).")
+    .option("--project <dir>", "the Pulumi project to run", process.cwd())
+    .option("--stack <name>", "stack whose config to use", "dev")
+    .option("--engine <which>", "auto | cli | harness", "auto")
+    .action(async (opts: { project: string; stack: string; engine: string }) => {
+      const ok = await runDemo({ projectDir: path.resolve(opts.project), stack: opts.stack, engine: opts.engine }, (l) =>
+        process.stdout.write(`${l}\n`),
+      );
+      if (!ok) process.exitCode = 1;
+    });
+}
+
+export interface DemoOptions {
+  projectDir: string;
+  stack: string;
+  engine?: string;
+}
+
+/** Whether the `pulumi` CLI is on PATH (the demo prefers it). */
+export function pulumiCliVersion(): string | undefined {
+  const probe = spawnSync("pulumi", ["version"], { encoding: "utf8" });
+  return probe.status === 0 ? probe.stdout.trim() : undefined;
+}
+
+export async function runDemo(opts: DemoOptions, write: Write): Promise<boolean> {
+  const emulator = await startEmulator({ user: "dev@example.com", folders: ["/Users/dev@example.com", "/Shared"] });
+  const scratch = scratchProject(opts.projectDir);
+  write(`Genie emulator (stand-in for the workspace): ${emulator.url}`);
+  try {
+    const cli = opts.engine === "harness" ? undefined : pulumiCliVersion();
+    if (opts.engine === "cli" && !cli) throw new Error("--engine cli: the pulumi CLI is not installed (https://www.pulumi.com/docs/install/)");
+    if (cli) {
+      write(`Engine: the pulumi CLI ${cli} (file backend in a scratch directory)\n`);
+      return await cliWalk(scratch, opts.stack, emulator, write);
+    }
+    write("Engine: the engine harness — the pulumi CLI is not installed here, so the real dynamic-provider host from");
+    write("@pulumi/pulumi is driven over gRPC with the engine's step rules (same provider, same state).\n");
+    return await harnessWalk(scratch, opts, emulator, write);
+  } finally {
+    await emulator.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** A throw-away copy of the project (program, stacks, space files) sharing its node_modules. */
+function scratchProject(projectDir: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-genie-demo-"));
+  for (const entry of ["Pulumi.yaml", "package.json", "tsconfig.json", "stacks", "examples"]) {
+    const from = path.join(projectDir, entry);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/** The edit the walk makes to a space file: one more sample question in the smallest space. */
+function editSpaceFile(projectDir: string): string {
+  const file = path.join(projectDir, "examples/spaces/support.yaml");
+  const text = fs.readFileSync(file, "utf8");
+  fs.writeFileSync(file, text.replace("  sample_questions:\n", "  sample_questions:\n    - Which tickets breached their SLA yesterday?\n"));
+  return path.relative(projectDir, file);
+}
+
+// ------------------------------------------------------------------------------------ harness walk
+
+async function harnessWalk(scratch: string, opts: DemoOptions, emulator: EmulatorHandle, write: Write): Promise<boolean> {
+  const config = stackConfig(scratch, opts.stack, emulator);
+  const programFile = path.join(opts.projectDir, "dist/stacks/program.js");
+  const declare = async () => {
+    const cwd = process.cwd();
+    process.chdir(scratch); // Pulumi runs programs from the project directory
+    try {
+      delete require.cache[require.resolve(programFile)];
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const program = require(programFile) as () => Promise<Record<string, unknown>>;
+      return await captureProgram(program, { project: "genie", stack: opts.stack, config });
+    } finally {
+      process.chdir(cwd);
+    }
+  };
+  const host = await ProviderHost.start({ cwd: opts.projectDir, config, env: { DATABRICKS_CONFIG_FILE: path.join(scratch, "no-databrickscfg") } });
+  const engine = new Engine({ host, parallelism: 16 });
+  let ok = true;
+  const show = (title: string, result: EngineResult) => {
+    ok = printResult(title, result, write) && ok;
+  };
+  try {
+    let declared = await declare();
+    show(`pulumi up --stack ${opts.stack}`, await engine.up(declared.resources));
+    printOutputs(engine, write);
+
+    write(`\n# edit ${editSpaceFile(scratch)}: one more sample question`);
+    declared = await declare();
+    show(`pulumi preview --stack ${opts.stack}`, await engine.preview(declared.resources));
+    show(`pulumi up --stack ${opts.stack}`, await engine.up(declared.resources));
+
+    const sales = engine.state().find((e) => e.name === "sales");
+    if (sales) {
+      emulator.spaces.uiEdit(sales.id, { title: "Sales (renamed in the Genie UI)" });
+      write(`\n# someone renames space ${sales.id} in the Genie UI`);
+    }
+    show(`pulumi refresh --stack ${opts.stack}`, await engine.refresh());
+    show(`pulumi up --stack ${opts.stack}   # converges back to the files`, await engine.up(declared.resources));
+    show(`pulumi refresh --preview-only --expect-no-changes --stack ${opts.stack}`, await engine.refresh({ previewOnly: true }));
+    show(`pulumi destroy --stack ${opts.stack}`, await engine.destroy());
+    const live = emulator.spaces.list().length;
+    write(`\nSpaces left in the workspace: ${live}. Requests served by the emulator: ${emulator.requests().length}.`);
+    for (const line of host.stdout.filter((l) => /trash|warning/i.test(l))) write(`provider: ${line}`);
+  } finally {
+    await host.close();
+  }
+  write(ok ? "\nMain job finished: every step succeeded." : "\nMain job finished with failures (see above).");
+  return ok;
+}
+
+function stackConfig(projectDir: string, stack: string, emulator: EmulatorHandle): Record<string, string> {
+  const { config } = readStackFile(stack, projectDir);
+  const flat = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  // The emulator stands in for the stack's workspace; its token is the credential.
+  return { ...flat, "databricks:host": emulator.url, "databricks:token": emulator.token, "databricks:authType": "pat" };
+}
+
+const SYMBOL: Record<string, string> = {
+  create: "+", update: "~", replace: "+-", delete: "-", same: " ",
+  "refresh-update": "~", "refresh-delete": "-", "refresh-same": " ", failed: "✗", "check-failed": "✗",
+};
+
+function printResult(title: string, result: EngineResult, write: Write): boolean {
+  write(`\n$ ${title}`);
+  for (const step of [...result.steps].sort((a, b) => a.name.localeCompare(b.name))) {
+    write(`  ${(SYMBOL[step.op] ?? "?").padEnd(2)} genie:GenieSpace  ${step.name.padEnd(10)} ${step.op}${step.error ? `: ${step.error}` : ""}`);
+    for (const f of step.failures ?? []) write(`       ${f.property}: ${f.reason}`);
+  }
+  const counts = new Map<string, number>();
+  for (const step of result.steps) counts.set(step.op, (counts.get(step.op) ?? 0) + 1);
+  write(`  Resources: ${[...counts].map(([op, n]) => `${n} ${op}`).join(", ") || "none"}`);
+  return result.failed === 0;
+}
+
+function printOutputs(engine: Engine, write: Write): void {
+  write("  Outputs:");
+  for (const e of engine.state()) write(`    ${e.name}: { id: ${e.id}, url: ${String(e.outputs.url)} }`);
+}
+
+// ---------------------------------------------------------------------------------------- CLI walk
+
+async function cliWalk(scratch: string, stack: string, emulator: EmulatorHandle, write: Write): Promise<boolean> {
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-genie-state-"));
+  const env = {
+    ...process.env,
+    PULUMI_BACKEND_URL: `file://${state}`,
+    PULUMI_CONFIG_PASSPHRASE: "pulumi-genie-demo",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    DATABRICKS_TOKEN: emulator.token,
+    DATABRICKS_CONFIG_FILE: path.join(scratch, "no-databrickscfg"),
+  };
+  const run = (args: string[], allowFail = false) => {
+    write(`\n$ pulumi ${args.join(" ")}`);
+    const r = spawnSync("pulumi", args, { cwd: scratch, env, encoding: "utf8" });
+    write((r.stdout ?? "") + (r.stderr ?? ""));
+    if (r.status !== 0 && !allowFail) throw new Error(`pulumi ${args[0]} exited with ${r.status}`);
+    return r.status === 0;
+  };
+  try {
+    run(["stack", "select", "--create", stack]);
+    run(["config", "set", "databricks:host", emulator.url]);
+    run(["up", "--yes", "--skip-preview"]);
+    write(`\n# edit ${editSpaceFile(scratch)}: one more sample question`);
+    run(["preview", "--diff"]);
+    run(["up", "--yes", "--skip-preview"]);
+    const sales = emulator.spaces.list().find((s) => s.title.startsWith("Sales"));
+    if (sales) {
+      emulator.spaces.uiEdit(sales.space_id, { title: "Sales (renamed in the Genie UI)" });
+      write(`\n# someone renames space ${sales.space_id} in the Genie UI`);
+    }
+    run(["refresh", "--yes"]);
+    run(["up", "--yes", "--skip-preview"]);
+    run(["refresh", "--preview-only", "--expect-no-changes"]);
+    run(["destroy", "--yes"]);
+    write("\nMain job finished: every step succeeded.");
+    return true;
+  } catch (err) {
+    write(`\nMain job failed: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
+  } finally {
+    fs.rmSync(state, { recursive: true, force: true });
+  }
+}

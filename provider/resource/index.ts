@@ -1,0 +1,1 @@
+export { GenieSpace, type GenieSpaceArgs } from "./genie-space";
