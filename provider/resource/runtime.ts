@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { credentialsFor, resolveAuthConfig } from "../auth";
 import { GenieClient, isNotFound, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
 import { compareSpaces, fromSerializedSpace, normalizeSpace, toSerializedSpace } from "../space";
-import { environmentConfig, settingsFromConfig, type ProviderSettings } from "./settings";
+import { environmentConfig, settingsFromConfig, type ConfigLookup, type ProviderSettings } from "./settings";
 
 /** The value the engine sends for inputs not known during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -38,21 +38,26 @@ export interface SpaceState extends SpaceSpec {
 
 const OPTIONAL_FIELDS = ["description", "parentPath"] as const;
 
-let settings: ProviderSettings | undefined;
+// How settings are read: the stack config from `configure`, else PULUMI_CONFIG. Parsed lazily and
+// on every call, because the host caches the provider before `configure` runs and a `configure`
+// that throws would only fail the first call (the rest would run unconfigured).
+let configLookup: ConfigLookup | undefined;
 const clients = new Map<string, GenieClient>();
 
 function currentSettings(): ProviderSettings {
-  settings ??= settingsFromConfig(environmentConfig());
-  return settings;
+  return settingsFromConfig(configLookup ?? environmentConfig());
 }
 
-/** One client per resolved workspace/identity; the client shares its pool and limiter per host. */
+/**
+ * One client per distinct settings; the client shares its connection pool and rate limiter per
+ * host. Credentials (env, profile file) are resolved once per settings, not on every call.
+ */
 function client(): GenieClient {
   const s = currentSettings();
-  const auth = resolveAuthConfig(s.auth, { env: process.env });
-  const key = JSON.stringify([auth.host, auth.authType, auth.clientId ?? "", auth.profile ?? "", s.requestsPerSecond]);
+  const key = JSON.stringify(s);
   let c = clients.get(key);
   if (!c) {
+    const auth = resolveAuthConfig(s.auth, { env: process.env });
     c = new GenieClient({
       host: auth.host,
       credentials: credentialsFor(auth),
@@ -385,10 +390,11 @@ function errorText(err: unknown): string {
 /** The methods the shim calls. */
 export const genieSpace = {
   configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    settings = settingsFromConfig((key) => {
-      const value = req.config.get(key);
+    // Never throws (see configLookup): problems surface from each method that needs the settings.
+    configLookup = (key) => {
+      const value: unknown = req.config.get(key);
       return typeof value === "string" && value !== "" ? value : undefined;
-    });
+    };
     clients.clear();
     return Promise.resolve();
   },

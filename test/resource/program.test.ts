@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { readStackFile } from "../../provider/cli/stack-config";
-import { captureProgram } from "../harness";
+import { captureProgram } from "../../provider/harness";
 import { PROJECT_ROOT } from "./scenario";
 
 /** Stack file config as the engine hands it to a program: objects as JSON text. */
