@@ -1,0 +1,22 @@
+export { GenieClient, normaliseFolder, withWorkspacePrefix } from "./genie-client";
+export type { GenieSpaceRecord, CreateSpaceRequest, UpdateSpaceRequest, GenieClientOptions, GenieClientStats } from "./genie-client";
+export {
+  GenieApiError,
+  parseErrorBody,
+  kindForStatus,
+  isNotFound,
+  isTrashed,
+  isPermissionDenied,
+  isConflict,
+  isRateLimited,
+  isInvalidParameter,
+  isServerError,
+  isConnectionError,
+  isTimeout,
+  isUnauthenticated,
+  isFeatureDisabled,
+} from "./errors";
+export type { GenieErrorKind, GenieOperation, ParsedErrorBody } from "./errors";
+export { parseRetryAfter, retryDelayMs } from "./backoff";
+export { RateLimiter, rateLimiterFor } from "./rate-limiter";
+export { closeConnectionPools, closeConnectionPool } from "./transport";
