@@ -1,0 +1,16 @@
+export { startEmulator } from "./server";
+export { registerEmulatorCommand, runEmulator } from "./command";
+export type { RunningEmulator, RunEmulatorIo, EmulatorCommandIo } from "./command";
+export { parseFaultSpec, FAULT_SPEC_HELP, FAULT_KINDS } from "./faults";
+export type {
+  EmulatorHandle,
+  EmulatorOptions,
+  FaultKind,
+  FaultRule,
+  OAuthClient,
+  PermissionLevel,
+  RequestLogEntry,
+  SpaceEdit,
+  StoredSpace,
+  UiSpaceCreate,
+} from "./types";

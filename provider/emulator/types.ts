@@ -1,0 +1,168 @@
+/** Public types of the Genie emulator (see genie-api.md §7 for the behaviours they control). */
+
+export type FaultKind =
+  | "429"
+  | "429-no-retry-after"
+  | "503"
+  | "500"
+  | "502"
+  | "504"
+  | "html"
+  | "reset"
+  | "reset-after-commit"
+  | "latency";
+
+export interface FaultRule {
+  /** HTTP method to match, e.g. "POST"; default any. */
+  method?: string;
+  /** Matched against the request path without its query string; default any. */
+  path?: string | RegExp;
+  kind: FaultKind;
+  /** 0..1, default 1. */
+  probability?: number;
+  /** Apply at most N times (default unlimited). */
+  times?: number;
+  /** For "429": value of the Retry-After header in seconds (default 1). */
+  retryAfterSeconds?: number;
+  /** For "latency": extra delay in milliseconds. */
+  latencyMs?: number;
+  /** For "html": HTTP status of the HTML answer (default 502). */
+  status?: number;
+}
+
+export interface OAuthClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface EmulatorOptions {
+  /** Port to listen on (127.0.0.1); default 0 = random free port. */
+  port?: number;
+  /** The personal access token accepted; default: generated "dapi" + 32 hex. */
+  token?: string;
+  /** Extra valid personal access tokens. */
+  tokens?: string[];
+  /** Service principals accepted by POST /oidc/v1/token. */
+  oauthClients?: OAuthClient[];
+  /** expires_in of issued OAuth tokens (default 3600); issued tokens really expire. */
+  accessTokenTtlSeconds?: number;
+  /** Caller user name (default "dev@example.com"); default parent_path is /Users/<user>. */
+  user?: string;
+  /** Strict serialized_space validation (default true); false stores anything JSON-ish. */
+  strict?: boolean;
+  /**
+   * Also enforce the lower-confidence rules of genie-api.md §2 (default false):
+   * entity matching requires format assistance, join_spec sql needs a `--rt=…--` element,
+   * table / metric view / function identifiers must be 3-part names.
+   */
+  optionalRules?: boolean;
+  /** Added to every request, in milliseconds. */
+  latencyMs?: number;
+  /** Server-side request rate limit (requests/second, token bucket) → 429 REQUEST_LIMIT_EXCEEDED. */
+  rateLimit?: number;
+  /** Async trash: GET keeps returning the space this long after DELETE (default 0). */
+  trashDelayMs?: number;
+  /** Read-after-write lag for title/description/warehouse_id (default 0). */
+  readLagMs?: number;
+  /** Same title in the same folder → append " YYYY-MM-DD HH:MM:SS" (default true). */
+  titleDedup?: boolean;
+  /** Title given to a space created without one (default "Untitled"). */
+  defaultTitle?: string;
+  /** Existing workspace folders (default "/Users/<user>" and "/Shared"). */
+  folders?: string[];
+  /** Missing parent folder: 404 RESOURCE_DOES_NOT_EXIST ("modern", default) or legacy 400. */
+  missingFolderStyle?: "modern" | "legacy";
+  /** page_size above 100: 400 ("reject", default) or treated as 100 ("clamp"). */
+  pageSizeOver100?: "reject" | "clamp";
+  /** Status for DELETE of an already-trashed space (default 404). */
+  secondDelete?: 404 | 403;
+  /**
+   * Unity Catalog fixture: when set, every table / metric view a serialized_space references must
+   * be listed here, else 403 PERMISSION_DENIED (genie-api.md §5.10: "Creating with tables that
+   * don't exist → 403"). Unset (default): no check.
+   */
+  catalog?: string[];
+  faults?: FaultRule[];
+  /** Human request log ("METHOD path status ms"); never receives tokens or secrets. */
+  log?: (line: string) => void;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON or form body (client_secret redacted); undefined when there was none. */
+  body: unknown;
+  /** HTTP status sent; 0 when the connection was reset instead of answered. */
+  status: number;
+  /** Arrival time, epoch milliseconds. */
+  time: number;
+  /** Request id sent in x-request-id. */
+  requestId: string;
+  /** Fault kind applied to this request, if any. */
+  fault?: FaultKind;
+}
+
+export interface StoredSpace {
+  space_id: string;
+  title: string;
+  description: string;
+  warehouse_id: string;
+  parent_path: string;
+  serialized_space: string;
+  etag: string;
+  create_time: string;
+  update_time: string;
+  trashed: boolean;
+  trash_time?: string;
+}
+
+/** Genie space permission levels (genie-api.md §1 ACLs); "NONE" = no access at all. */
+export type PermissionLevel = "CAN_READ" | "CAN_RUN" | "CAN_EDIT" | "CAN_MANAGE" | "NONE";
+
+export interface SpaceEdit {
+  title?: string;
+  description?: string;
+  warehouse_id?: string;
+  parent_path?: string;
+  serialized_space?: string;
+}
+
+export interface UiSpaceCreate {
+  title: string;
+  warehouse_id: string;
+  serialized_space: string;
+  description?: string;
+  parent_path?: string;
+}
+
+export interface EmulatorHandle {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  token: string;
+  close(): Promise<void>;
+  /** Drop all spaces, requests and issued tokens; options, faults and folders back to the start options. */
+  reset(): void;
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  setFaults(rules: FaultRule[]): void;
+  setOptions(partial: Partial<EmulatorOptions>): void;
+  /** Simulate an expired/revoked credential → 401. */
+  revokeToken(token: string): void;
+  folders: { add(path: string): void; list(): string[] };
+  spaces: {
+    list(opts?: { includeTrashed?: boolean }): StoredSpace[];
+    get(id: string): StoredSpace | undefined;
+    uiEdit(id: string, changes: SpaceEdit): StoredSpace;
+    uiCreate(space: UiSpaceCreate): StoredSpace;
+    trash(id: string): void;
+    restore(id: string): void;
+    migrate(id: string): StoredSpace;
+    /**
+     * Per-space permission of one principal (a PAT, or an OAuth client id for tokens issued to
+     * it). Principals without an entry have CAN_MANAGE. NONE → the space looks nonexistent (404);
+     * below CAN_EDIT → no serialized_space/etag and PATCH 403; below CAN_MANAGE → DELETE 403.
+     */
+    setPermission(id: string, principal: string, level: PermissionLevel): void;
+  };
+}
