@@ -215,20 +215,30 @@ export class GenieClient {
     return this.iterateSpaces(pageSize, "list", undefined, undefined);
   }
 
-  /** PATCH /api/2.0/genie/spaces/{id}, sending only the fields given. */
-  async updateSpace(spaceId: string, patch: UpdateSpaceRequest, opts: { label?: string } = {}): Promise<GenieSpaceRecord> {
+  /**
+   * PATCH /api/2.0/genie/spaces/{id}, sending only the fields given. A move (`parent_path`) into a
+   * missing folder creates the folder and retries once, as a create does.
+   */
+  async updateSpace(
+    spaceId: string,
+    patch: UpdateSpaceRequest,
+    opts: { label?: string; createMissingFolder?: boolean } = {},
+  ): Promise<GenieSpaceRecord> {
     assertSpaceId(spaceId);
     const label = opts.label ?? spaceId;
     const path = spacePath(spaceId);
-    const res = await this.call({
-      operation: "update",
-      label,
-      method: "PATCH",
-      path,
-      body: definedFields(patch),
-      deadline: Date.now() + this.opts.operationTimeoutMs,
-      idempotent: true,
-    });
+    const deadline = Date.now() + this.opts.operationTimeoutMs;
+    const send = () =>
+      this.call({ operation: "update", label, method: "PATCH", path, body: definedFields(patch), deadline, idempotent: true });
+    let res: CallResult;
+    try {
+      res = await send();
+    } catch (e) {
+      if (opts.createMissingFolder === false || !patch.parent_path || !isMissingFolderError(e)) throw e;
+      this.log?.(`update "${label}": target folder ${patch.parent_path} is missing; creating it`);
+      await this.mkdirsWithin(patch.parent_path, deadline);
+      res = await send();
+    }
     return this.toRecord(res.json, "update", label, "PATCH", path);
   }
 

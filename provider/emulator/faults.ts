@@ -15,6 +15,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "reset",
   "reset-after-commit",
   "latency",
+  "400",
 ];
 
 interface ActiveRule {
@@ -58,12 +59,13 @@ export class FaultInjector {
   }
 
   /** Decide which faults hit this request; counts each rule that fires against its `times`. */
-  decide(method: string, path: string): FaultDecision {
+  decide(method: string, path: string, body = ""): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0 };
     for (const active of this.rules) {
       const { rule } = active;
       if (rule.method && rule.method !== "*" && rule.method.toUpperCase() !== method) continue;
       if (!pathMatches(rule.path, path)) continue;
+      if (rule.bodyContains !== undefined && !body.includes(rule.bodyContains)) continue;
       if (rule.times !== undefined && active.applied >= rule.times) continue;
       if (rule.kind !== "latency" && decision.fault) continue;
       if (this.random() >= (rule.probability ?? 1)) continue;

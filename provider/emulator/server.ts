@@ -155,6 +155,7 @@ const FAULT_ERRORS: Partial<Record<FaultKind, [number, string, string]>> = {
   "500": [500, "INTERNAL_ERROR", "Internal error. Please try again later."],
   "502": [502, "BAD_GATEWAY", "Bad Gateway: the upstream service did not answer."],
   "504": [504, "DEADLINE_EXCEEDED", "The request timed out before the server could answer."],
+  "400": [400, "INVALID_PARAMETER_VALUE", "Invalid request (injected fault)."],
 };
 
 const htmlPage = (status: number) =>
@@ -165,7 +166,8 @@ function faultReply(rule: FaultRule): Reply {
     const status = rule.status ?? 502;
     return { status, body: undefined, text: htmlPage(status), headers: { "Content-Type": "text/html" } };
   }
-  const [status, code, message] = FAULT_ERRORS[rule.kind] ?? [500, "INTERNAL_ERROR", "Injected fault"];
+  const [status, code, defaultMessage] = FAULT_ERRORS[rule.kind] ?? [500, "INTERNAL_ERROR", "Injected fault"];
+  const message = rule.message ?? defaultMessage;
   const headers: Record<string, string> = {};
   if (rule.kind === "429") headers["Retry-After"] = String(rule.retryAfterSeconds ?? 1);
   return { status, body: new ApiError(status, code, message, headers), headers };
@@ -292,7 +294,7 @@ class Emulator {
     };
     this.record(entry);
 
-    const decision = this.faults.decide(method, path);
+    const decision = this.faults.decide(method, path, raw);
     const delay = this.opts.latencyMs + decision.latencyMs;
     if (delay > 0) await sleep(delay);
     const fault = decision.fault;

@@ -10,7 +10,8 @@ export type FaultKind =
   | "html"
   | "reset"
   | "reset-after-commit"
-  | "latency";
+  | "latency"
+  | "400";
 
 export interface FaultRule {
   /** HTTP method to match, e.g. "POST"; default any. */
@@ -26,6 +27,10 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** For "latency": extra delay in milliseconds. */
   latencyMs?: number;
+  /** Only requests whose raw body contains this text (e.g. a title), so one of several creates can be hit. */
+  bodyContains?: string;
+  /** For "400": the error message (default a generic INVALID_PARAMETER_VALUE message). */
+  message?: string;
   /** For "html": HTTP status of the HTML answer (default 502). */
   status?: number;
 }
