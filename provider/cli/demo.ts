@@ -12,7 +12,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { startEmulator, type EmulatorHandle } from "../emulator";
-import { captureProgram, Engine, ProviderHost, type EngineResult } from "../harness";
+import { captureProgram, Engine, ProviderHost, type DeclaredResource, type EngineResult, type StateEntry } from "../harness";
+import { compareSpaces } from "../space";
 import { readStackFile } from "./stack-config";
 
 type Write = (line: string) => void;
@@ -113,7 +114,8 @@ async function harnessWalk(scratch: string, opts: DemoOptions, emulator: Emulato
 
     write(`\n# edit ${editSpaceFile(scratch)}: one more sample question`);
     declared = await declare();
-    show(`pulumi preview --stack ${opts.stack}`, await engine.preview(declared.resources));
+    show(`pulumi preview --diff --stack ${opts.stack}`, await engine.preview(declared.resources));
+    for (const line of plannedChanges(engine.state(), declared.resources)) write(line);
     show(`pulumi up --stack ${opts.stack}`, await engine.up(declared.resources));
 
     const sales = engine.state().find((e) => e.name === "sales");
@@ -121,7 +123,9 @@ async function harnessWalk(scratch: string, opts: DemoOptions, emulator: Emulato
       emulator.spaces.uiEdit(sales.id, { title: "Sales (renamed in the Genie UI)" });
       write(`\n# someone renames space ${sales.id} in the Genie UI`);
     }
+    const beforeRefresh = engine.state();
     show(`pulumi refresh --stack ${opts.stack}`, await engine.refresh());
+    for (const line of refreshedChanges(beforeRefresh, engine.state())) write(line);
     show(`pulumi up --stack ${opts.stack}   # converges back to the files`, await engine.up(declared.resources));
     show(`pulumi refresh --preview-only --expect-no-changes --stack ${opts.stack}`, await engine.refresh({ previewOnly: true }));
     show(`pulumi destroy --stack ${opts.stack}`, await engine.destroy());
@@ -157,6 +161,46 @@ function printResult(title: string, result: EngineResult, write: Write): boolean
   for (const step of result.steps) counts.set(step.op, (counts.get(step.op) ?? 0) + 1);
   write(`  Resources: ${[...counts].map(([op, n]) => `${n} ${op}`).join(", ") || "none"}`);
   return result.failed === 0;
+}
+
+const SCALARS = ["title", "description", "warehouseId", "parentPath"] as const;
+const fmt = (value: unknown): string => JSON.stringify(value) ?? "(none)";
+
+/** What `preview --diff` would list: changed scalar inputs and content paths, per resource. */
+function plannedChanges(state: StateEntry[], resources: DeclaredResource[]): string[] {
+  const lines: string[] = [];
+  for (const r of resources) {
+    const old = state.find((e) => e.urn === r.urn);
+    if (!old) continue;
+    for (const k of SCALARS) {
+      if (r.inputs[k] !== undefined && r.inputs[k] !== old.outputs[k]) lines.push(`      ${r.name}.${k}: ${fmt(old.outputs[k])} => ${fmt(r.inputs[k])}`);
+    }
+    if (r.inputs.space !== undefined) {
+      for (const d of compareSpaces(r.inputs.space as never, old.outputs.serializedSpace as string)) {
+        lines.push(`      ${r.name}.serializedSpace.${d.path}: ${fmt(d.after)} => ${fmt(d.before)}`);
+      }
+    }
+  }
+  return lines;
+}
+
+/** What refresh found: output fields that changed outside Pulumi. */
+function refreshedChanges(before: StateEntry[], after: StateEntry[]): string[] {
+  const lines: string[] = [];
+  for (const old of before) {
+    const now = after.find((e) => e.urn === old.urn);
+    if (!now) {
+      lines.push(`      ${old.name}: gone from the workspace (trashed or deleted); the next up re-creates it`);
+      continue;
+    }
+    for (const k of SCALARS) {
+      if (now.outputs[k] !== old.outputs[k]) lines.push(`      ${old.name}.${k}: ${fmt(old.outputs[k])} => ${fmt(now.outputs[k])}`);
+    }
+    for (const d of compareSpaces(old.outputs.serializedSpace as string, now.outputs.serializedSpace as string)) {
+      lines.push(`      ${old.name}.serializedSpace.${d.path}: ${fmt(d.before)} => ${fmt(d.after)}`);
+    }
+  }
+  return lines;
 }
 
 function printOutputs(engine: Engine, write: Write): void {

@@ -1,0 +1,33 @@
+/**
+ * The main job (`npm run demo`): the dev stack's walk through the engine harness against the
+ * emulator. Runs the built program (dist/stacks/program.js), as the README's command does.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runDemo } from "../../provider/cli/demo";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+describe("the main job", () => {
+  test("walks up → edit → preview → UI edit + refresh → up → destroy and reports every step", async () => {
+    const lines: string[] = [];
+    const ok = await runDemo({ projectDir: ROOT, stack: "dev", engine: "harness" }, (l) => lines.push(l));
+    const out = lines.join("\n");
+    expect(ok).toBe(true);
+    expect(out).toMatch(/Engine: the engine harness — the pulumi CLI is not installed here/);
+    expect(out).toMatch(/\+ {2}genie:GenieSpace {2}sales +create/);
+    expect(out).toMatch(/~ {2}genie:GenieSpace {2}support +update/);
+    expect(out).toMatch(/support\.serializedSpace\.config\.sample_questions.*Which tickets breached their SLA yesterday\?/);
+    expect(out).toMatch(/sales\.title: "Sales analytics \(dev\)" => "Sales \(renamed in the Genie UI\)"/);
+    expect(out).toMatch(/refresh --preview-only --expect-no-changes[\s\S]*Resources: 2 refresh-same/);
+    expect(out).toMatch(/Spaces left in the workspace: 0\./);
+    expect(out).toMatch(/Main job finished: every step succeeded\./);
+  });
+
+  test("leaves the repository's files untouched (it edits a scratch copy)", async () => {
+    const file = path.join(ROOT, "examples/spaces/support.yaml");
+    const before = fs.readFileSync(file, "utf8");
+    await runDemo({ projectDir: ROOT, stack: "dev", engine: "harness" }, () => undefined);
+    expect(fs.readFileSync(file, "utf8")).toBe(before);
+  });
+});
