@@ -1,13 +1,21 @@
 #!/usr/bin/env node
 /**
  * The `pulumi-genie` command. Pulumi itself covers plan/apply/drift/destroy; this adds what it
- * does not: a local Genie emulator offline validation of space files, and the main-job demo.
+ * does not: offline validation of space files, seeing what a workspace holds (list/find), which
+ * identity settings resolve to (whoami/profiles), bringing existing spaces under management
+ * (export + adoption records, migrate-genie-forge), a local Genie emulator and the main-job demo.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { registerEmulatorCommand } from "../emulator";
 import { registerDemoCommand } from "./demo";
+import { registerExportCommand } from "./export";
+import { processIo, type CliIo } from "./io";
+import { registerListCommands } from "./list";
+import { registerMigrateGenieForgeCommand } from "./migrate-genie-forge";
+import { registerProfilesCommand } from "./profiles";
+import { registerWhoamiCommand } from "./whoami";
 import { registerValidateCommand } from "./validate";
 
 /** The package version, found from here whether running from dist/ or from source. */
@@ -22,13 +30,19 @@ function packageVersion(): string {
   return "0.0.0";
 }
 
-export function buildProgram(): Command {
+/** The whole CLI; `io` lets tests run commands in-process (default: the process streams and exit code). */
+export function buildProgram(io: CliIo = processIo()): Command {
   const program = new Command("pulumi-genie")
-    .description("Databricks Genie spaces as code with Pulumi: validate space files, run a local Genie emulator.")
+    .description("Databricks Genie spaces as code with Pulumi: validate space files, list and export workspace spaces, adopt them, migrate from genie-forge, run a local Genie emulator.")
     .version(packageVersion())
     .showHelpAfterError();
   registerEmulatorCommand(program);
-  registerValidateCommand(program);
+  registerValidateCommand(program, io);
+  registerListCommands(program, io);
+  registerWhoamiCommand(program, io);
+  registerProfilesCommand(program, io);
+  registerExportCommand(program, io);
+  registerMigrateGenieForgeCommand(program, io);
   registerDemoCommand(program);
   return program;
 }

@@ -1,0 +1,44 @@
+/** Test helpers for the CLI: buffered io, an isolated environment, scratch project folders. */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { CliIo } from "../../provider/cli/io";
+
+export interface BufferedIo extends CliIo {
+  out(): string;
+  err(): string;
+}
+
+export function bufferIo(opts: { tty?: boolean } = {}): BufferedIo {
+  let out = "";
+  let err = "";
+  return {
+    stdout: { write: (s: string) => (out += s), isTTY: opts.tty ?? false },
+    stderr: { write: (s: string) => (err += s), isTTY: opts.tty ?? false },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** A scratch directory, removed by the returned cleanup. */
+export function scratchDir(prefix = "pulumi-genie-cli-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A Pulumi project with `stackConfigDir: stacks` and the given stack files. */
+export function scratchProject(stacks: Record<string, string> = {}): string {
+  const dir = scratchDir("pulumi-genie-project-");
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: genie\nruntime: nodejs\nstackConfigDir: stacks\n");
+  fs.mkdirSync(path.join(dir, "stacks"));
+  for (const [name, text] of Object.entries(stacks)) fs.writeFileSync(path.join(dir, "stacks", `Pulumi.${name}.yaml`), text);
+  return dir;
+}
+
+/** Settings for a command against an emulator with nothing leaking in from the developer's machine. */
+export function isolated(extraEnv: Record<string, string> = {}, homeDir = scratchDir("pulumi-genie-home-")) {
+  return { env: { ...extraEnv }, homeDir, clientOptions: { minRetryDelayMs: 1, maxRetryDelayMs: 5 } };
+}
+
+export function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
