@@ -6,6 +6,13 @@
  * shim loads is `pulumi-genie/runtime`.
  */
 export { GenieSpace, type GenieSpaceArgs } from "./resource";
+export {
+  GenieSpacePermissions,
+  type GenieSpacePermissionsArgs,
+  type GenieSpaceAccessControl,
+  type GenieSpacePermissionLevel,
+  type GenieSpacePrincipal,
+} from "./resource";
 export * from "./space";
 export {
   GenieClient,

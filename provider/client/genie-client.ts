@@ -4,6 +4,7 @@ import pRetry = require("p-retry");
 import type { Credentials } from "../auth";
 import { redactSecrets } from "../auth";
 import { parseRetryAfter, retryDelayMs } from "./backoff";
+import { CURRENT_USER_PATH, permissionsRequest, type AccessControlRequest, type CurrentUserRecord, type SpacePermissionsRecord } from "./permissions";
 import { GenieApiError, type GenieOperation, kindForStatus, parseErrorBody, excerpt, isNotFound, isPermissionDenied } from "./errors";
 import { RateLimiter, rateLimiterFor } from "./rate-limiter";
 import { exchange, TransportError } from "./transport";
@@ -86,7 +87,7 @@ const DEFAULTS = {
 const MAX_CREATE_ROUNDS = 5;
 const DEFAULT_USER_AGENT = "pulumi-genie/0.1 (+undici)";
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 interface CallSpec {
   operation: GenieOperation;
@@ -276,6 +277,42 @@ export class GenieClient {
   /** POST /api/2.0/workspace/mkdirs {"path": "/Workspace/…"} (creates parents too; no-op if present). */
   async mkdirs(path: string): Promise<void> {
     await this.mkdirsWithin(path, Date.now() + this.opts.operationTimeoutMs);
+  }
+
+  // ---- permissions (./permissions.ts; genie-api.md §1 "ACLs") ------------------------------
+
+  /** GET /api/2.0/permissions/genie/{id}: every principal with its direct and inherited levels. */
+  getPermissions(spaceId: string): Promise<SpacePermissionsRecord> {
+    return this.permissionsCall("GET", "read", spaceId);
+  }
+
+  /** PUT: `acl` becomes the whole list of direct grants (inherited ones stay). Returns the new ACL. */
+  setPermissions(spaceId: string, acl: readonly AccessControlRequest[]): Promise<SpacePermissionsRecord> {
+    return this.permissionsCall("PUT", "update", spaceId, acl);
+  }
+
+  /** PATCH: adds the grants in `acl` or sets their level; other grants stay. Returns the new ACL. */
+  updatePermissions(spaceId: string, acl: readonly AccessControlRequest[]): Promise<SpacePermissionsRecord> {
+    return this.permissionsCall("PATCH", "update", spaceId, acl);
+  }
+
+  /** GET /api/2.0/preview/scim/v2/Me: who these credentials act as. */
+  async currentUser(): Promise<CurrentUserRecord> {
+    const deadline = Date.now() + this.opts.operationTimeoutMs;
+    const res = await this.call({ operation: "read", label: "current user", method: "GET", path: CURRENT_USER_PATH, deadline, idempotent: true });
+    return (res.json ?? {}) as CurrentUserRecord;
+  }
+
+  private async permissionsCall(
+    method: "GET" | "PUT" | "PATCH",
+    operation: GenieOperation,
+    spaceId: string,
+    acl?: readonly AccessControlRequest[],
+  ): Promise<SpacePermissionsRecord> {
+    const req = permissionsRequest(method, spaceId, acl);
+    // PUT and PATCH carry absolute levels, so repeating one after an ambiguous failure is safe.
+    const res = await this.call({ operation, label: req.label, method, path: req.path, body: req.body, deadline: Date.now() + this.opts.operationTimeoutMs, idempotent: true });
+    return (res.json ?? {}) as SpacePermissionsRecord;
   }
 
   // ---- helpers -----------------------------------------------------------------------------

@@ -20,3 +20,25 @@ export type { GenieErrorKind, GenieOperation, ParsedErrorBody } from "./errors";
 export { parseRetryAfter, retryDelayMs } from "./backoff";
 export { RateLimiter, rateLimiterFor } from "./rate-limiter";
 export { closeConnectionPools, closeConnectionPool } from "./transport";
+export {
+  GENIE_PERMISSION_LEVELS,
+  isGeniePermissionLevel,
+  levelAbove,
+  aclPrincipalKey,
+  aclPrincipalOf,
+  directGrants,
+  currentPrincipalKey,
+  accessControlRequests,
+  permissionsPath,
+} from "./permissions";
+export type {
+  GeniePermissionLevel,
+  AclPrincipal,
+  AccessControlRequest,
+  AccessControlResponse,
+  PermissionGrant,
+  SpacePermissionsRecord,
+  CurrentUserRecord,
+} from "./permissions";
+export { SqlClient, SqlStatementError } from "./sql";
+export type { SqlClientOptions, StatementRequest, StatementResult, StatementState } from "./sql";

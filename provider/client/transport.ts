@@ -41,7 +41,7 @@ export async function closeConnectionPools(): Promise<void> {
 }
 
 export interface HttpExchange {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
   host: string;
   /** Path + query. */
   path: string;

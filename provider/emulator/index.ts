@@ -3,8 +3,14 @@ export { registerEmulatorCommand, runEmulator } from "./command";
 export type { RunningEmulator, RunEmulatorIo, EmulatorCommandIo } from "./command";
 export { parseFaultSpec, FAULT_SPEC_HELP, FAULT_KINDS } from "./faults";
 export type {
+  AclLevel,
+  PrincipalRef,
+  PrincipalRegistryOptions,
+  SpaceAclView,
   EmulatorHandle,
   EmulatorOptions,
+  EmulatedColumn,
+  EmulatedTable,
   FaultKind,
   FaultRule,
   OAuthClient,

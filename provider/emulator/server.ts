@@ -9,6 +9,8 @@ import { ApiError, errorBody, invalidParameter, notFound } from "./api-error";
 import { Credentials, generatePat } from "./credentials";
 import { FaultInjector, parseFaultSpec } from "./faults";
 import { FolderTree, checkAbsolutePath } from "./folders";
+import { PERMISSIONS_PATH, PermissionsModel, type PermissionsCaller } from "./permissions-api";
+import { SqlWarehouse } from "./sql-api";
 import { CreateInput, SpaceStore, StoreSettings } from "./space-store";
 import { TokenBucket } from "./token-bucket";
 import {
@@ -17,6 +19,9 @@ import {
   FaultKind,
   FaultRule,
   PermissionLevel,
+  AclLevel,
+  PrincipalRef,
+  PrincipalRegistryOptions,
   RequestLogEntry,
   SpaceEdit,
   StoredSpace,
@@ -28,8 +33,8 @@ const SPACE_PATH = /^\/api\/2\.0\/genie\/spaces\/([^/]+)$/;
 const MAX_LOGGED_REQUESTS = 100_000;
 const DEFAULT_USER = "dev@example.com";
 
-type Resolved = Required<Omit<EmulatorOptions, "log" | "port" | "catalog">> &
-  Pick<EmulatorOptions, "log" | "port" | "catalog">;
+type Resolved = Required<Omit<EmulatorOptions, "log" | "port" | "catalog" | "principals">> &
+  Pick<EmulatorOptions, "log" | "port" | "catalog" | "principals">;
 
 function resolveOptions(options: EmulatorOptions, token: string): Resolved {
   const user = options.user ?? DEFAULT_USER;
@@ -54,6 +59,7 @@ function resolveOptions(options: EmulatorOptions, token: string): Resolved {
     secondDelete: options.secondDelete ?? 404,
     catalog: options.catalog,
     faults: options.faults ?? [],
+    principals: options.principals,
     log: options.log,
   };
 }
@@ -179,8 +185,10 @@ class Emulator {
   private folderTree: FolderTree;
   readonly credentials: Credentials;
   readonly faults: FaultInjector;
+  readonly permissions: PermissionsModel;
   private bucket?: TokenBucket;
   private catalog?: ReadonlySet<string>;
+  readonly sql = new SqlWarehouse();
   private log: RequestLogEntry[] = [];
   server!: Server;
   url = "";
@@ -196,6 +204,13 @@ class Emulator {
     );
     this.configureRateLimit();
     this.catalog = initial.catalog && new Set(initial.catalog);
+    this.permissions = new PermissionsModel(
+      () => ({ user: this.opts.user, oauthClientIds: this.opts.oauthClients.map((c) => c.clientId), principals: this.opts.principals }),
+      (id) => {
+        const space = this.store.snapshot(id);
+        return space && { parentPath: space.parent_path, trashed: space.trashed };
+      },
+    );
   }
 
   private storeSettings(): StoreSettings {
@@ -211,7 +226,8 @@ class Emulator {
       missingFolderStyle: o.missingFolderStyle,
       pageSizeOver100: o.pageSizeOver100,
       secondDelete: o.secondDelete,
-      catalog: this.catalog,
+      // Tables made through the SQL API exist too (the newcomer's demo data).
+      catalog: this.catalog && this.sql.catalogWith(this.catalog),
     };
   }
 
@@ -233,6 +249,8 @@ class Emulator {
     this.log = [];
     this.configureRateLimit();
     this.catalog = this.initial.catalog && new Set(this.initial.catalog);
+    this.permissions.reset();
+    this.sql.reset();
   }
 
   setOptions(partial: Partial<EmulatorOptions>): void {
@@ -245,6 +263,24 @@ class Emulator {
     if ("folders" in defined) this.folderTree = new FolderTree(this.opts.folders);
     if ("rateLimit" in defined) this.configureRateLimit();
     if ("catalog" in partial) this.catalog = partial.catalog && new Set(partial.catalog);
+    // New identities join the principal registry (existing grants stay).
+    if (defined.user) this.permissions.addUser(this.opts.user);
+    for (const c of partial.oauthClients ?? []) this.permissions.addServicePrincipal(c.clientId);
+    for (const u of partial.principals?.users ?? []) this.permissions.addUser(u);
+    for (const sp of partial.principals?.servicePrincipals ?? []) this.permissions.addServicePrincipal(sp);
+    for (const [g, members] of Object.entries(partial.principals?.groups ?? {})) this.permissions.addGroup(g, members);
+  }
+
+  /** Per-token model and the permissions API's view of it stay in step (see permissions-api.ts). */
+  setTokenPermission(id: string, credential: string, level: PermissionLevel): void {
+    this.store.setPermission(id, credential, level);
+    this.permissions.setTokenLevel(id, credential, level);
+  }
+
+  /** Who a request acts as: every PAT is the emulator's user; an OAuth token is its service principal. */
+  private callerOf(req: IncomingMessage, credential: string): PermissionsCaller {
+    const oauth = credential !== this.bearer(req);
+    return { credential, identity: oauth ? { servicePrincipalName: credential } : { userName: this.opts.user } };
   }
 
   requests(): RequestLogEntry[] {
@@ -414,7 +450,11 @@ class Emulator {
     const caller = this.requireAuth(req);
     const now = Date.now();
     if (path === SPACES) {
-      if (method === "POST") return ok(this.store.create(this.createInput(parseJsonBody(raw)), now));
+      if (method === "POST") {
+        const created = this.store.create(this.createInput(parseJsonBody(raw)), now);
+        this.permissions.spaceCreated(created.space_id, this.callerOf(req, caller).identity);
+        return ok(created);
+      }
       if (method === "GET") return ok(this.store.list(query.page_size, query.page_token, now, caller));
     }
     const m = SPACE_PATH.exec(path);
@@ -435,6 +475,18 @@ class Emulator {
         return ok({});
       }
     }
+    if (path.startsWith("/api/2.0/sql/statements")) {
+      const answer = this.sql.route(method, path, () => parseJsonBody(raw));
+      if (answer !== undefined) return ok(answer);
+    }
+    const acl = PERMISSIONS_PATH.exec(path);
+    if (acl) {
+      const id = decodeURIComponent(acl[1]);
+      const who = this.callerOf(req, caller);
+      if (method === "GET") return ok(this.permissions.get(id, who));
+      if (method === "PUT") return ok(this.permissions.replace(id, parseJsonBody(raw), who));
+      if (method === "PATCH") return ok(this.permissions.update(id, parseJsonBody(raw), who));
+    }
     if (method === "POST" && path === "/api/2.0/workspace/mkdirs") {
       const folder = checkAbsolutePath("path", requiredString(parseJsonBody(raw), "path"));
       this.folders.mkdirs(folder);
@@ -446,6 +498,12 @@ class Emulator {
       return ok({ object_type: "DIRECTORY", path: query.path });
     }
     if (method === "GET" && path === "/api/2.0/preview/scim/v2/Me") {
+      const identity = this.callerOf(req, caller).identity;
+      if ("servicePrincipalName" in identity) {
+        // A service principal's userName is its application id (SCIM /Me as the workspace answers it).
+        const appId = identity.servicePrincipalName;
+        return ok({ id: "1000000000000002", userName: appId, applicationId: appId, displayName: `Service principal ${appId}`, active: true });
+      }
       return ok({ id: "1000000000000001", userName: this.opts.user, active: true });
     }
     // Unknown route: message shows the path without /api/2.0 (CLI acceptance genie/ask-endpoint-gone).
@@ -547,6 +605,8 @@ class Emulator {
     }
     if (route === "GET /spaces") return ok({ spaces: this.store.all(query.include_trashed === "true") });
     if (route === "POST /spaces") return ok(this.uiCreate(body() as unknown as UiSpaceCreate, now));
+    const aclHook = this.aclControl(method, sub, body);
+    if (aclHook) return aclHook;
     const m = /^\/spaces\/([^/]+)(?:\/(ui-edit|trash|restore|migrate|permissions))?$/.exec(sub);
     if (m) {
       const id = decodeURIComponent(m[1]);
@@ -572,16 +632,60 @@ class Emulator {
         if (!["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE", "NONE"].includes(level)) {
           throw invalidParameter(`Invalid permission level '${level}'`);
         }
-        this.store.setPermission(id, requiredString(b, "principal"), level as PermissionLevel);
+        this.setTokenPermission(id, requiredString(b, "principal"), level as PermissionLevel);
         return ok({});
       }
     }
     throw new ApiError(404, "ENDPOINT_NOT_FOUND", `No API found for '${method} /__emulator${sub}'`);
   }
 
+  /**
+   * Permissions-API hooks over HTTP, for an emulator in another process (permissions-api.ts):
+   * GET /__emulator/acl/{id}, POST /__emulator/acl/{id}/ui-grant|ui-revoke {principal, level},
+   * POST /__emulator/folder-grants {folder, principal, level|null}, POST /__emulator/principals {users, groups, servicePrincipals}.
+   */
+  private aclControl(method: string, sub: string, body: () => Record<string, unknown>): Reply | undefined {
+    const m = /^\/acl\/([^/]+)(?:\/(ui-grant|ui-revoke))?$/.exec(sub);
+    const principal = (b: Record<string, unknown>) => {
+      if (!isRecord(b.principal)) throw invalidParameter('principal must be { "userName" | "groupName" | "servicePrincipalName": "..." }');
+      return b.principal as unknown as PrincipalRef;
+    };
+    const guard = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (e) {
+        if (e instanceof TypeError) throw invalidParameter(e.message);
+        throw e;
+      }
+    };
+    if (m && method === "GET" && !m[2]) return ok(this.permissions.view(decodeURIComponent(m[1])));
+    if (m && method === "POST" && m[2]) {
+      const b = body();
+      const id = decodeURIComponent(m[1]);
+      guard(() => (m[2] === "ui-grant" ? this.permissions.uiGrant(id, principal(b), requiredString(b, "level") as AclLevel) : this.permissions.uiRevoke(id, principal(b))));
+      return ok(this.permissions.view(id));
+    }
+    if (method === "POST" && sub === "/folder-grants") {
+      const b = body();
+      const level = b.level === null ? null : (requiredString(b, "level") as AclLevel);
+      guard(() => this.permissions.setFolderGrant(requiredString(b, "folder"), principal(b), level));
+      return ok({});
+    }
+    if (method === "POST" && sub === "/principals") {
+      const b = body() as PrincipalRegistryOptions;
+      for (const u of b.users ?? []) this.permissions.addUser(u);
+      for (const sp of b.servicePrincipals ?? []) this.permissions.addServicePrincipal(sp);
+      for (const [g, members] of Object.entries(b.groups ?? {})) this.permissions.addGroup(g, members);
+      return ok({});
+    }
+    return undefined;
+  }
+
   uiCreate(space: UiSpaceCreate, now: number): StoredSpace {
     const body = space as unknown as Record<string, unknown>;
-    return this.store.uiCreate(this.createInput(body), now);
+    const created = this.store.uiCreate(this.createInput(body), now);
+    this.permissions.spaceCreated(created.space_id, { userName: this.opts.user });
+    return created;
   }
 }
 
@@ -634,6 +738,7 @@ const JSON_OPTION_KEYS: (keyof EmulatorOptions)[] = [
   "pageSizeOver100",
   "secondDelete",
   "catalog",
+  "principals",
 ];
 
 function optionsFromJson(body: Record<string, unknown>): Partial<EmulatorOptions> {
@@ -693,7 +798,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       trash: (id) => emulator.store.uiTrash(id, now()),
       restore: (id) => emulator.store.restore(id),
       migrate: (id) => emulator.store.migrate(id),
-      setPermission: (id, principal, level) => emulator.store.setPermission(id, principal, level),
+      setPermission: (id, principal, level) => emulator.setTokenPermission(id, principal, level),
+    },
+    permissions: {
+      get: (id) => emulator.permissions.view(id),
+      direct: (id) => emulator.permissions.directGrants(id),
+      uiGrant: (id, principal, level) => emulator.permissions.uiGrant(id, principal, level),
+      uiRevoke: (id, principal) => emulator.permissions.uiRevoke(id, principal),
+      setFolderGrant: (folder, principal, level) => emulator.permissions.setFolderGrant(folder, principal, level),
+      addUser: (name) => emulator.permissions.addUser(name),
+      addGroup: (name, members) => emulator.permissions.addGroup(name, members),
+      addServicePrincipal: (id) => emulator.permissions.addServicePrincipal(id),
+    },
+    tables: {
+      list: () => emulator.sql.tableNames(),
+      get: (identifier) => emulator.sql.table(identifier),
     },
   };
 }

@@ -88,6 +88,15 @@ export interface EmulatorOptions {
    */
   catalog?: string[];
   faults?: FaultRule[];
+  /**
+   * Who exists in the workspace, for the permissions API (unknown principals → 400). The caller
+   * (`user`) and every OAuth client id (as a service principal) are always registered; the built-in
+   * groups `admins` (CAN_MANAGE on everything, inherited from the workspace root) and `users` always
+   * exist. Defaults (each list given here replaces its default): users alice@example.com,
+   * bob.smith@example.com, carol@example.com; groups admins [admin@example.com], analysts [alice@…],
+   * data-engineers [carol@…]; no extra service principals.
+   */
+  principals?: PrincipalRegistryOptions;
   /** Human request log ("METHOD path status ms"); never receives tokens or secrets. */
   log?: (line: string) => void;
 }
@@ -124,6 +133,33 @@ export interface StoredSpace {
 
 /** Genie space permission levels (genie-api.md §1 ACLs); "NONE" = no access at all. */
 export type PermissionLevel = "CAN_READ" | "CAN_RUN" | "CAN_EDIT" | "CAN_MANAGE" | "NONE";
+
+/** The levels the permissions API accepts for Genie spaces. */
+export type AclLevel = Exclude<PermissionLevel, "NONE">;
+
+/** A principal as the hooks name it (one key, like the resource's access controls). */
+export type PrincipalRef = { userName: string } | { groupName: string } | { servicePrincipalName: string };
+
+export interface PrincipalRegistryOptions {
+  users?: string[];
+  /** Group → members: user names, or "sp:<application id>" / "group:<name>". */
+  groups?: Record<string, string[]>;
+  /** Application ids of service principals (OAuth client ids are added automatically). */
+  servicePrincipals?: string[];
+}
+
+/** The GET body of `/api/2.0/permissions/genie/{id}`. */
+export interface SpaceAclView {
+  object_id: string;
+  object_type: "genie";
+  access_control_list: {
+    user_name?: string;
+    group_name?: string;
+    service_principal_name?: string;
+    display_name?: string;
+    all_permissions: { permission_level: AclLevel; inherited: boolean; inherited_from_object?: string[] }[];
+  }[];
+}
 
 export interface SpaceEdit {
   title?: string;
@@ -170,4 +206,47 @@ export interface EmulatorHandle {
      */
     setPermission(id: string, principal: string, level: PermissionLevel): void;
   };
+  /**
+   * Unity Catalog tables made through the SQL Statement Execution API (sql-api.ts). With the
+   * `catalog` option set they count as existing tables for the 403 check.
+   */
+  tables: {
+    /** `catalog.schema.table`, lowercase, sorted. */
+    list(): string[];
+    get(identifier: string): EmulatedTable | undefined;
+  };
+  /** The permissions API's data (ACLs of spaces and folders) and the workspace's principals. */
+  permissions: {
+    /** The GET body for a space, without any authorization check. */
+    get(spaceId: string): SpaceAclView;
+    /** Direct (non-inherited) grants of a space, sorted by kind then name. */
+    direct(spaceId: string): { principal: PrincipalRef; level: AclLevel }[];
+    /** A grant made in the Genie UI ("Share" dialog). */
+    uiGrant(spaceId: string, principal: PrincipalRef, level: AclLevel): void;
+    /** A direct grant removed in the Genie UI. */
+    uiRevoke(spaceId: string, principal: PrincipalRef): void;
+    /** The folder's own ACL (`null` removes the grant); spaces below it inherit it. */
+    setFolderGrant(folder: string, principal: PrincipalRef, level: AclLevel | null): void;
+    addUser(userName: string): void;
+    /** Members: user names, or "sp:<application id>" / "group:<name>". */
+    addGroup(name: string, members?: string[]): void;
+    addServicePrincipal(applicationId: string): void;
+  };
+}
+
+export interface EmulatedColumn {
+  name: string;
+  type: string;
+  comment?: string;
+  nullable?: boolean;
+}
+
+export interface EmulatedTable {
+  catalog: string;
+  schema: string;
+  name: string;
+  columns: EmulatedColumn[];
+  /** JSON_ARRAY values: strings or null. */
+  rows: (string | null)[][];
+  comment?: string;
 }

@@ -1,1 +1,8 @@
 export { GenieSpace, type GenieSpaceArgs } from "./genie-space";
+export {
+  GenieSpacePermissions,
+  type GenieSpacePermissionsArgs,
+  type GenieSpaceAccessControl,
+  type GenieSpacePermissionLevel,
+  type GenieSpacePrincipal,
+} from "./permissions";

@@ -405,3 +405,5 @@ export const genieSpace = {
   update,
   delete: remove,
 };
+
+export { genieSpacePermissions } from "./permissions-runtime";
