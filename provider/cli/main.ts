@@ -10,6 +10,11 @@ import * as path from "node:path";
 import { Command } from "commander";
 import { registerEmulatorCommand } from "../emulator";
 import { registerDemoCommand } from "./demo";
+import { registerInitCommand } from "./init";
+import { registerShowCommand } from "./show";
+import { registerCloneCommand } from "./clone";
+import { registerCreateCommand } from "./create";
+import { registerDemoDataCommand } from "./demo-data";
 import { registerExportCommand } from "./export";
 import { processIo, type CliIo } from "./io";
 import { registerListCommands } from "./list";
@@ -44,6 +49,11 @@ export function buildProgram(io: CliIo = processIo()): Command {
   registerExportCommand(program, io);
   registerMigrateGenieForgeCommand(program, io);
   registerDemoCommand(program);
+  registerInitCommand(program, io);
+  registerShowCommand(program, io);
+  registerCloneCommand(program, io);
+  registerCreateCommand(program, io);
+  registerDemoDataCommand(program, io);
   return program;
 }
 

@@ -1,0 +1,53 @@
+/**
+ * Deploys a scaffolded project's own program (its index.ts, importing "pulumi-genie" by name as a
+ * user's does) through the engine harness against an emulator. "pulumi-genie" resolves to dist/,
+ * so run `npx tsc -p tsconfig.json` first (`npm test` does).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import type { EmulatorHandle } from "../../provider/emulator";
+import { captureProgram, Engine, ProviderHost } from "../../provider/harness";
+import { readStackFile } from "../../provider/cli/stack-config";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+export interface DeployedProject {
+  engine: Engine;
+  declare(): Promise<Awaited<ReturnType<typeof captureProgram>>>;
+  close(): Promise<void>;
+}
+
+/** What `npm install` gives the project: this repository's node_modules (pulumi-genie links to it). */
+export function linkNodeModules(projectDir: string): void {
+  const link = path.join(projectDir, "node_modules");
+  if (!fs.existsSync(link)) fs.symlinkSync(path.join(ROOT, "node_modules"), link, "dir");
+}
+
+export async function deployProject(projectDir: string, stack: string, emulator: EmulatorHandle): Promise<DeployedProject> {
+  linkNodeModules(projectDir);
+  const { config } = readStackFile(stack, projectDir);
+  const flat = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  // The emulator stands in for the stack's workspace.
+  const settings = { ...flat, "databricks:host": emulator.url, "databricks:token": emulator.token };
+  const project = String((parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name);
+  const host = await ProviderHost.start({ cwd: projectDir, config: settings, env: { DATABRICKS_CONFIG_FILE: path.join(projectDir, "no-databrickscfg") } });
+  const engine = new Engine({ host });
+  const programFile = path.join(projectDir, "index.ts");
+  return {
+    engine,
+    async declare() {
+      const cwd = process.cwd();
+      process.chdir(projectDir); // Pulumi runs a program from its project directory
+      try {
+        // The program is a function that reads its config and files on every call: loading it once is enough.
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const program = require(programFile) as () => Promise<unknown>;
+        return await captureProgram(program, { project, stack, config: settings });
+      } finally {
+        process.chdir(cwd);
+      }
+    },
+    close: () => host.close(),
+  };
+}
