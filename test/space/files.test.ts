@@ -1,0 +1,260 @@
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  compareSpaces, fromSerializedSpace, loadSpaceFiles, SpaceFileError, toSerializedSpace, toSpaceYaml,
+} from "../../provider/space";
+
+const FIXTURES = path.join(__dirname, "fixtures");
+const FORGE = path.join(FIXTURES, "genie-forge", "conf");
+const EXAMPLE_V2 = "/work/shared/genie-api-examples/serialized_space.v2.example.json";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "space-files-"));
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function write(name: string, text: string): Promise<string> {
+  const file = path.join(dir, name);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, text);
+  return file;
+}
+
+async function loadError(p: string, opts?: Parameters<typeof loadSpaceFiles>[1]): Promise<SpaceFileError> {
+  try {
+    await loadSpaceFiles(p, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(SpaceFileError);
+    return e as SpaceFileError;
+  }
+  throw new Error("expected loadSpaceFiles to reject");
+}
+
+describe("genie-forge projects", () => {
+  it("load unchanged with variables from conf/environments/<env>.yaml", async () => {
+    const spaces = await loadSpaceFiles(path.join(FORGE, "spaces"), { env: "dev" });
+    expect(spaces.map((s) => s.name)).toEqual(["sales_analytics", "simple_space"]);
+    const sales = spaces[0];
+    expect(sales.title).toBe("Sales Analytics (dev)");
+    expect(sales.warehouseId).toBe("6c5c02379eea0732");
+    expect(sales.parentPath).toBe("/Workspace/Users/analyst@example.com/genie");
+    expect(sales.file).toBe(path.join(FORGE, "spaces", "sales_analytics.yaml"));
+    const d = sales.definition;
+    expect(d.data_sources.tables!.map((t) => t.identifier)).toEqual(["dev_catalog.sales.customers", "dev_catalog.sales.orders"]);
+    // entity matching alone implies format assistance in genie-forge files
+    const region = d.data_sources.tables![1].column_configs!.find((c) => c.column_name === "region")!;
+    expect(region).toMatchObject({ synonyms: ["territory"], enable_format_assistance: true, enable_entity_matching: true });
+    // false toggles are omitted
+    expect(d.data_sources.tables![0].column_configs![0]).toEqual({ column_name: "customer_name", synonyms: ["name", "client_name"], enable_format_assistance: true });
+  });
+
+  it("merges the text instructions (content, text: and plain strings) into the one block the API allows", async () => {
+    const [sales] = await loadSpaceFiles(path.join(FORGE, "spaces", "sales_analytics.yaml"), { env: "dev" });
+    const text = sales.definition.instructions!.text_instructions!;
+    expect(text).toHaveLength(1);
+    expect(text[0].content.join("")).toBe(
+      "Always format money with a $ sign and 2 decimals.\nUse ISO dates (YYYY-MM-DD).\nDefault to the last 30 days.\nExclude cancelled orders unless asked.",
+    );
+    expect(text[0].id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("accepts the four default_value forms", async () => {
+    const [sales] = await loadSpaceFiles(path.join(FORGE, "spaces"), { env: "dev" });
+    const example = sales.definition.instructions!.example_question_sqls!.find((e) => e.parameters)!;
+    expect(example.parameters!.map((p) => [p.name, p.default_value])).toEqual([
+      ["region", { values: ["NA"] }],
+      ["start_date", { values: ["2026-01-01"] }],
+      ["end_date", { values: ["2026-06-30"] }],
+      ["top_n", { values: ["10"] }],
+    ]);
+  });
+
+  it("converts the legacy join form and keeps the modern one", async () => {
+    const [sales] = await loadSpaceFiles(path.join(FORGE, "spaces"), { env: "dev" });
+    const joins = sales.definition.instructions!.join_specs!;
+    const legacy = joins.find((j) => j.left.identifier === "dev_catalog.sales.orders" && j.right.identifier === "dev_catalog.sales.customers")!;
+    expect(legacy.sql).toEqual(["orders.customer_id = customers.customer_id", "--rt=FROM_RELATIONSHIP_TYPE_MANY_TO_ONE--"]);
+    expect(legacy.instruction).toEqual(["Every order belongs to one customer"]);
+    const self = joins.find((j) => j.right.alias === "prev")!;
+    expect(self.sql).toEqual(["o.previous_order_id = prev.order_id"]);
+  });
+
+  it("maps logical ids to stable hex ids and serializes to a valid body", async () => {
+    const [first] = await loadSpaceFiles(path.join(FORGE, "spaces"), { env: "dev" });
+    const [again] = await loadSpaceFiles(path.join(FORGE, "spaces"), { env: "dev" });
+    const body = toSerializedSpace(first.definition);
+    expect(body).toBe(toSerializedSpace(again.definition));
+    const parsed = JSON.parse(body);
+    expect(parsed.version).toBe(2);
+    const ids = JSON.stringify(parsed).match(/"id":"([^"]*)"/g)!.map((m) => m.slice(6, -1));
+    expect(ids.every((id) => /^[0-9a-f]{32}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(parsed.instructions.sql_functions.map((f: { identifier: string }) => f.identifier).sort())
+      .toEqual(["dev_catalog.sales.fiscal_quarter", "dev_catalog.sales.format_currency"]);
+    expect(parsed.instructions.sql_snippets.measures[0].alias).toBe("total_revenue");
+    expect(parsed.benchmarks.questions[0].answer[0].format).toBe("SQL");
+  });
+
+  it("explicit variables override the environment file", async () => {
+    const spaces = await loadSpaceFiles(path.join(FORGE, "spaces"), { env: "dev", variables: { catalog: "other" } });
+    expect(spaces[1].definition.data_sources.tables![0].identifier).toBe("other.sales.products");
+  });
+});
+
+describe("bundle exports", () => {
+  it("load a *.geniespace.json as a raw serialized_space named after the file", async () => {
+    const [space] = await loadSpaceFiles(path.join(FIXTURES, "bundle"), { variables: { warehouse_id: "wh1" } });
+    expect(space.name).toBe("retail");
+    expect(space.warehouseId).toBe("wh1");
+    expect(compareSpaces(space.definition, await fs.readFile(EXAMPLE_V2, "utf8"))).toEqual([]);
+  });
+});
+
+describe("variables", () => {
+  it("resolves ${name} and ${env}, and $${ writes a literal ${", async () => {
+    const file = await write("s.yaml", [
+      "name: s",
+      "title: ${env} space",
+      "warehouse_id: wh",
+      "data_sources:",
+      "  tables:",
+      "    - identifier: ${catalog}.gold.orders",
+      "      description: cost is $${amount} in ${env}",
+    ].join("\n"));
+    const [s] = await loadSpaceFiles(file, { env: "prod", variables: { catalog: "main" } });
+    expect(s.title).toBe("prod space");
+    expect(s.definition.data_sources.tables![0]).toEqual({ identifier: "main.gold.orders", description: ["cost is ${amount} in prod"] });
+  });
+
+  it("a missing variable is an error naming the variable, file and line", async () => {
+    const file = await write("missing.yaml", [
+      "name: s",
+      "title: t",
+      "warehouse_id: wh",
+      "data_sources:",
+      "  tables:",
+      "    - identifier: ${catalog}.gold.orders",
+    ].join("\n"));
+    const err = await loadError(file);
+    expect(err.problems).toEqual([{
+      file, line: 6, col: 19, path: "data_sources.tables[0].identifier",
+      message: 'undefined variable "catalog": define catalog in the variables (or the environment file), or write $${catalog} for a literal "${catalog}"',
+    }]);
+    expect(err.message).toBe(`${file}:6:19 data_sources.tables[0].identifier: ${err.problems[0].message}`);
+  });
+});
+
+describe("errors", () => {
+  it("reports every problem of every file together, each with file:line:col and the field path", async () => {
+    const a = await write("a.yaml", [
+      "name: a",
+      "title: A",
+      "warehouse_id: wh",
+      "data_sources:",
+      "  tables:",
+      "    - identifer: x.y.z",
+      "    - identifier: only.two",
+      "instructions:",
+      "  join_specs:",
+      "    - left: {identifier: a.b.c}",
+      "      right: {identifier: a.b.d}",
+      "      sql: a.x = b.x",
+      "      relationship: sideways",
+    ].join("\n"));
+    const b = await write("sub/b.yml", "name: b\ntitle: B\nwarehouse_id: wh\nbenchmarks:\n  questions:\n    - question: q\n");
+    const err = await loadError(dir);
+    const lines = err.message.split("\n");
+    expect(lines).toEqual(err.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}`));
+    expect(err.problems.map((p) => [p.file, p.line, p.col, p.path])).toEqual([
+      [a, 6, 7, "data_sources.tables[0].identifer"],
+      [a, 6, 7, "data_sources.tables[0].identifier"],
+      [a, 7, 7, "data_sources.tables[1].identifier"],
+      [a, 13, 7, "instructions.join_specs[0].relationship"],
+      [b, 6, 7, "benchmarks.questions[0]"],
+    ]);
+    expect(err.problems[0].message).toBe('unknown field "identifer": did you mean "identifier"?');
+    expect(err.problems[2].message).toContain("3-part name");
+    expect(err.problems[3].message).toContain("many_to_one");
+    expect(err.problems[4].message).toContain("exactly one SQL answer");
+  });
+
+  it("reports YAML syntax errors with their position", async () => {
+    const file = await write("bad.yaml", "name: a\ntitle: [unclosed\n");
+    const err = await loadError(file);
+    expect(err.problems[0]).toMatchObject({ file, path: "" });
+    expect(err.problems[0].line).toBeGreaterThanOrEqual(2);
+  });
+
+  it("rejects duplicate space names across files", async () => {
+    await write("one.yaml", "name: same\ntitle: A\nwarehouse_id: wh\n");
+    const two = await write("two.yaml", "name: same\ntitle: B\nwarehouse_id: wh\n");
+    const err = await loadError(dir);
+    expect(err.problems).toEqual([expect.objectContaining({ file: two, line: 1, path: "name", message: expect.stringContaining("already used") })]);
+  });
+
+  it("requires a warehouse_id", async () => {
+    const file = await write("nowh.yaml", "title: A\n");
+    const err = await loadError(file);
+    expect(err.problems[0].message).toContain("warehouse_id is required");
+  });
+
+  it("points into a spaces: list and a serialized_space string", async () => {
+    const file = await write("multi.yaml", [
+      "spaces:",
+      "  - name: one",
+      "    title: One",
+      "    warehouse_id: wh",
+      "    serialized_space: '{\"version\": 2, \"data_sources\": {\"tables\": [{\"identifier\": \"a.b\"}]}}'",
+      "  - title: Two",
+      "    warehouse_id: wh",
+    ].join("\n"));
+    const err = await loadError(file);
+    expect(err.problems.map((p) => [p.line, p.path])).toEqual([
+      [5, "spaces[0].serialized_space.data_sources.tables[0].identifier"],
+      [6, "spaces[1]"],
+    ]);
+  });
+});
+
+describe("file format", () => {
+  it("a file holds one space named after the file by default, or a list under spaces:", async () => {
+    await write("b/orders.yaml", "title: Orders\nwarehouse_id: wh\ndata_sources:\n  tables: [a.b.orders]\n");
+    await write("a/list.json", JSON.stringify({ spaces: [{ name: "x", title: "X", warehouse_id: "wh" }, { name: "y", title: "Y", warehouse_id: "wh" }] }));
+    await write("a/environments/dev.yaml", "variables: {}\n");
+    await write("a/notes.txt", "not a space");
+    const spaces = await loadSpaceFiles(dir);
+    expect(spaces.map((s) => s.name)).toEqual(["x", "y", "orders"]);
+    expect(spaces[2].definition).toEqual({ version: 2, data_sources: { tables: [{ identifier: "a.b.orders" }] } });
+  });
+
+  it("serialized_space may be given as an object", async () => {
+    const body = JSON.parse(await fs.readFile(EXAMPLE_V2, "utf8"));
+    const file = await write("s.json", JSON.stringify({ name: "s", title: "S", warehouse_id: "wh", serialized_space: body }));
+    const [s] = await loadSpaceFiles(file);
+    expect(compareSpaces(s.definition, body)).toEqual([]);
+  });
+});
+
+describe("toSpaceYaml", () => {
+  it("writes a file that loads back to the same canonical body, with variables templated", async () => {
+    const text = await fs.readFile(EXAMPLE_V2, "utf8");
+    const definition = fromSerializedSpace(text);
+    // a literal ${ in content must survive the round trip
+    definition.instructions!.text_instructions![0].content.push("\nLiteral ${not_a_variable}.");
+    const yaml = toSpaceYaml(
+      { name: "retail", title: "Retail", description: "Sales Q&A", warehouseId: "abc", parentPath: "/Users/a", definition },
+      { variables: { catalog: "retail" } },
+    );
+    expect(yaml).toContain("identifier: ${catalog}.gold.orders");
+    expect(yaml).toContain("relationship: many_to_one");
+    expect(yaml).toContain("sql: |-\n");
+    const file = await write("retail.yaml", yaml);
+    const [loaded] = await loadSpaceFiles(file, { variables: { catalog: "retail" } });
+    expect(loaded).toMatchObject({ name: "retail", title: "Retail", description: "Sales Q&A", warehouseId: "abc", parentPath: "/Users/a" });
+    expect(toSerializedSpace(loaded.definition)).toBe(toSerializedSpace(definition));
+  });
+});
