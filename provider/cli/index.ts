@@ -13,3 +13,8 @@ export { runExport, exportSpaces, parseTemplatize, nameFromTitle, type ExportOpt
 export { runMigrateGenieForge, migrateGenieForge, type MigrateOptions, type MigrationReport, type MigratedStack } from "./migrate-genie-forge";
 export { editStackFile, stackFilePath, readAdoptions, type StackEdit, type StackEditResult } from "./stack-edit";
 export { globMatcher, type OutputFormat } from "./format";
+export { runShow, fetchSpace, limitUse } from "./show";
+export { runCreate, createPrototype } from "./create";
+export { runClone, cloneSpace } from "./clone";
+export { runInit, initProject } from "./init";
+export { runDemoSetup, runDemoStatus, runDemoCleanup } from "./demo-data";

@@ -20,9 +20,9 @@ export function stackFilePath(stack: string, projectDir: string): string {
 }
 
 /** The `genie:spacesDir` a stack deploys: its own setting, else the project's declared default. */
-export function stackSpacesDir(stack: string, projectDir: string): string | undefined {
-  const file = stackFilePath(stack, projectDir);
-  if (fs.existsSync(file)) {
+export function stackSpacesDir(stack: string | undefined, projectDir: string): string | undefined {
+  const file = stack === undefined ? undefined : stackFilePath(stack, projectDir);
+  if (file && fs.existsSync(file)) {
     const config = ((parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
     if (typeof config["genie:spacesDir"] === "string") return path.resolve(projectDir, config["genie:spacesDir"]);
   }

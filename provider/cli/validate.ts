@@ -3,12 +3,13 @@ import type { Command } from "commander";
 import { loadSpaceFiles, SpaceFileError, type SpaceFileProblem } from "../space";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
 import { readStackFile, stackVariables } from "./stack-config";
+import { stackSpacesDir } from "./stack-edit";
 
 export type ValidateFormat = "text" | "json" | "github";
 
 export interface ValidateOptions {
-  /** Space file or folder. */
-  target: string;
+  /** Space file or folder; default: the stack's `genie:spacesDir`, else Pulumi.yaml's default. */
+  target?: string;
   /** Take ${variables} from stacks/Pulumi.<stack>.yaml (genie:variables); also the value of ${env}. */
   stack?: string;
   /** Extra `name=value` variables (win over the stack's). */
@@ -39,7 +40,11 @@ export async function runValidate(opts: ValidateOptions, io: CliIo): Promise<num
     }
     const format = opts.format ?? "text";
     try {
-      const spaces = await loadSpaceFiles(path.resolve(projectDir, opts.target), { variables, env: opts.stack });
+      const target = opts.target ?? stackSpacesDir(opts.stack, projectDir);
+      if (target === undefined) {
+        throw new CliError("no space files given: pass a file or folder, or set genie:spacesDir in the stack file or Pulumi.yaml", 2);
+      }
+      const spaces = await loadSpaceFiles(path.resolve(projectDir, target), { variables, env: opts.stack });
       if (format === "json") {
         io.stdout.write(JSON.stringify({ ok: true, spaces: spaces.map((s) => ({ name: s.name, file: s.file })), problems: [] }, null, 2) + "\n");
       } else {
@@ -65,13 +70,13 @@ export async function runValidate(opts: ValidateOptions, io: CliIo): Promise<num
 export function registerValidateCommand(program: Command, io: CliIo = processIo()): void {
   program
     .command("validate")
-    .argument("[path]", "space file or folder", "examples/spaces")
+    .argument("[path]", "space file or folder (default: genie:spacesDir of the stack or of Pulumi.yaml)")
     .option("-s, --stack <name>", "take ${variables} from stacks/Pulumi.<name>.yaml (genie:variables)")
     .option("--var <name=value...>", "extra variable values (repeatable)")
     .option("--json", "machine-readable report")
     .option("--format <format>", "text | json | github (GitHub Actions annotations)", "text")
     .description("Check space files offline: schema, API rules and limits, variables. Exit 1 on any error.")
-    .action(async (target: string, opts: { stack?: string; var?: string[]; json?: boolean; format?: string }) => {
+    .action(async (target: string | undefined, opts: { stack?: string; var?: string[]; json?: boolean; format?: string }) => {
       const format = (opts.json ? "json" : opts.format ?? "text") as ValidateFormat;
       if (!["text", "json", "github"].includes(format)) {
         io.stderr.write(`error: --format must be text, json or github (got "${format}")\n`);
