@@ -12,7 +12,6 @@
  * always keeps a direct CAN_MANAGE, so a later run can still read and change the list.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { credentialsFor, resolveAuthConfig } from "../auth";
 import {
   GenieClient,
   GENIE_PERMISSION_LEVELS,
@@ -26,10 +25,8 @@ import {
   type GeniePermissionLevel,
   type SpacePermissionsRecord,
 } from "../client";
-import { environmentConfig, settingsFromConfig, type ConfigLookup, type ProviderSettings } from "./settings";
+import { assertSameWorkspace as assertWorkspace, configureProvider, isUnknown, providerClient as client, UNKNOWN } from "./context";
 
-/** The value the engine sends for inputs not known during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export type PermissionsMode = "authoritative" | "additive";
 
@@ -75,33 +72,7 @@ const MODES: readonly PermissionsMode[] = ["authoritative", "additive"];
 
 // ---------------------------------------------------------------------------------------------- settings & client
 
-// Same rules as the GenieSpace runtime: read lazily, never throw from `configure`.
-let configLookup: ConfigLookup | undefined;
-const clients = new Map<string, GenieClient>();
 const callers = new WeakMap<GenieClient, Promise<string>>();
-
-function currentSettings(): ProviderSettings {
-  return settingsFromConfig(configLookup ?? environmentConfig());
-}
-
-function client(): GenieClient {
-  const s = currentSettings();
-  const key = JSON.stringify(s);
-  let c = clients.get(key);
-  if (!c) {
-    const auth = resolveAuthConfig(s.auth, { env: process.env });
-    c = new GenieClient({
-      host: auth.host,
-      credentials: credentialsFor(auth),
-      requestsPerSecond: s.requestsPerSecond,
-      requestTimeoutMs: s.requestTimeoutMs,
-      operationTimeoutMs: s.operationTimeoutMs,
-      userAgent: "pulumi-genie",
-    });
-    clients.set(key, c);
-  }
-  return c;
-}
 
 /** Who Pulumi runs as (principal key), from SCIM /Me; asked once per client. */
 function callerKey(c: GenieClient): Promise<string> {
@@ -155,13 +126,6 @@ function toList(grants: Map<string, GeniePermissionLevel>): AccessControlSpec[] 
 
 function sameGrants(a: Map<string, GeniePermissionLevel>, b: Map<string, GeniePermissionLevel>): boolean {
   return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
-}
-
-function isUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(isUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(isUnknown);
-  return false;
 }
 
 // ---------------------------------------------------------------------------------------------- check
@@ -324,13 +288,12 @@ async function announceManager(spec: PermissionsSpec): Promise<void> {
 // ---------------------------------------------------------------------------------------------- diff
 
 function assertSameWorkspace(olds: Record<string, unknown>, c: GenieClient): void {
-  const recorded = typeof olds.host === "string" && olds.host !== "" ? olds.host : undefined;
-  if (recorded && recorded !== c.host) {
-    throw new Error(
-      `the permissions of Genie space ${String(olds.spaceId)} were set in ${recorded}, but this stack is now configured for ${c.host}. ` +
-        `Point databricks:host back at ${recorded}, or remove the resource from state (pulumi state delete <urn>) before managing another workspace.`,
-    );
-  }
+  assertWorkspace(
+    olds,
+    c,
+    `the permissions of Genie space ${String(olds.spaceId)} were set in`,
+    "remove the resource from state (pulumi state delete <urn>) before managing another workspace.",
+  );
 }
 
 /** The direct grants the spec asks for, with the kept manager at CAN_MANAGE. */
@@ -542,14 +505,7 @@ async function remove(_id: string, props: Record<string, unknown>): Promise<void
 
 /** The methods the shim calls. */
 export const genieSpacePermissions = {
-  configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    configLookup = (key) => {
-      const value: unknown = req.config.get(key);
-      return typeof value === "string" && value !== "" ? value : undefined;
-    };
-    clients.clear();
-    return Promise.resolve();
-  },
+  configure: configureProvider,
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const result = check(olds, news);
     if (result.failures.length === 0) await announceManager(result.inputs as unknown as PermissionsSpec);

@@ -5,13 +5,9 @@
  * client and auth modules) — lives here at module level, once per provider process.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { credentialsFor, resolveAuthConfig } from "../auth";
-import { GenieClient, isNotFound, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
+import { isNotFound, type GenieClient, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
 import { compareSpaces, fromSerializedSpace, normalizeSpace, toSerializedSpace } from "../space";
-import { environmentConfig, settingsFromConfig, type ConfigLookup, type ProviderSettings } from "./settings";
-
-/** The value the engine sends for inputs not known during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import { assertSameWorkspace as assertWorkspace, configureProvider, isUnknown, providerClient as client, UNKNOWN } from "./context";
 
 /** Checked inputs: what `check` returns and the engine stores as the resource's inputs. */
 export interface SpaceSpec {
@@ -37,46 +33,6 @@ export interface SpaceState extends SpaceSpec {
 }
 
 const OPTIONAL_FIELDS = ["description", "parentPath"] as const;
-
-// How settings are read: the stack config from `configure`, else PULUMI_CONFIG. Parsed lazily and
-// on every call, because the host caches the provider before `configure` runs and a `configure`
-// that throws would only fail the first call (the rest would run unconfigured).
-let configLookup: ConfigLookup | undefined;
-const clients = new Map<string, GenieClient>();
-
-function currentSettings(): ProviderSettings {
-  return settingsFromConfig(configLookup ?? environmentConfig());
-}
-
-/**
- * One client per distinct settings; the client shares its connection pool and rate limiter per
- * host. Credentials (env, profile file) are resolved once per settings, not on every call.
- */
-function client(): GenieClient {
-  const s = currentSettings();
-  const key = JSON.stringify(s);
-  let c = clients.get(key);
-  if (!c) {
-    const auth = resolveAuthConfig(s.auth, { env: process.env });
-    c = new GenieClient({
-      host: auth.host,
-      credentials: credentialsFor(auth),
-      requestsPerSecond: s.requestsPerSecond,
-      requestTimeoutMs: s.requestTimeoutMs,
-      operationTimeoutMs: s.operationTimeoutMs,
-      userAgent: "pulumi-genie",
-    });
-    clients.set(key, c);
-  }
-  return c;
-}
-
-function isUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(isUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(isUnknown);
-  return false;
-}
 
 /** `/Workspace/Users/a/` → `/Users/a` (genie-api.md §1.1: the API returns paths without `/Workspace`). */
 export function normalizeParentPath(path: string): string {
@@ -163,14 +119,12 @@ function check(olds: Record<string, unknown>, news: Record<string, unknown>): pu
 // ---------------------------------------------------------------------------------------------- diff
 
 function assertSameWorkspace(olds: Record<string, unknown>, c: GenieClient): void {
-  const recorded = nonEmpty(olds.host);
-  if (recorded && recorded !== c.host) {
-    throw new Error(
-      `Genie space ${String(olds.spaceId)} ("${String(olds.title)}") lives in ${recorded}, but this stack is now configured for ${c.host}. ` +
-        `Pulumi will not re-create it in another workspace. Point databricks:host back at ${recorded}, or move it deliberately: ` +
-        `remove it from state (pulumi state delete <urn>) and adopt or re-create it in the new workspace with adoptSpaceId.`,
-    );
-  }
+  assertWorkspace(
+    olds,
+    c,
+    `Genie space ${String(olds.spaceId)} ("${String(olds.title)}") lives in`,
+    "move it deliberately: remove it from state (pulumi state delete <urn>) and adopt or re-create it in the new workspace with adoptSpaceId. Pulumi will not re-create it in another workspace.",
+  );
 }
 
 /** Field-level differences between the declared spec and the outputs in state (or read from the API). */
@@ -389,15 +343,7 @@ function errorText(err: unknown): string {
 
 /** The methods the shim calls. */
 export const genieSpace = {
-  configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    // Never throws (see configLookup): problems surface from each method that needs the settings.
-    configLookup = (key) => {
-      const value: unknown = req.config.get(key);
-      return typeof value === "string" && value !== "" ? value : undefined;
-    };
-    clients.clear();
-    return Promise.resolve();
-  },
+  configure: configureProvider,
   check: (olds: Record<string, unknown>, news: Record<string, unknown>) => Promise.resolve(check(olds, news)),
   diff: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => Promise.resolve().then(() => diff(id, olds, news)),
   create,
