@@ -5,7 +5,7 @@
  * is a separate entry point, `pulumi-genie/emulator`, and the provider runtime the serialized
  * shim loads is `pulumi-genie/runtime`.
  */
-export { GenieSpace, type GenieSpaceArgs } from "./resource";
+export { GenieSpace, type GenieSpaceArgs, deploySpaces, type DeploySpacesOptions, type DeployedSpaces } from "./resource";
 export {
   GenieSpacePermissions,
   type GenieSpacePermissionsArgs,

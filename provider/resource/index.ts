@@ -6,3 +6,4 @@ export {
   type GenieSpacePermissionLevel,
   type GenieSpacePrincipal,
 } from "./permissions";
+export { deploySpaces, type DeploySpacesOptions, type DeployedSpaces } from "./deploy";

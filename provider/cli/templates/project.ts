@@ -105,36 +105,9 @@ export function program(s: ProjectSettings): string {
  */
 `
     : "";
-  return `${doc}import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { GenieSpace, loadSpaceFiles } from "pulumi-genie";
+  return `${doc}import { deploySpaces } from "pulumi-genie";
 
-export = async () => {
-  const config = new pulumi.Config("genie");
-  const spacesDir = path.resolve(process.cwd(), config.get("spacesDir") ?? "${SPACES_DIR}");
-  const variables = config.getObject<Record<string, string>>("variables") ?? {};
-  const adopt = config.getObject<Record<string, string>>("adopt") ?? {};
-  const protect = config.getBoolean("protect") ?? false;
-
-  const spaces = await loadSpaceFiles(spacesDir, { variables, env: pulumi.getStack() });
-  const exported: Record<string, { id: pulumi.Output<string>; url: pulumi.Output<string> }> = {};
-  for (const space of spaces) {
-    const resource = new GenieSpace(
-      space.name,
-      {
-        title: space.title,
-        description: space.description,
-        warehouseId: space.warehouseId,
-        parentPath: space.parentPath,
-        space: space.definition,
-        adoptSpaceId: adopt[space.name],
-      },
-      { protect, retainOnDelete: protect },
-    );
-    exported[space.name] = { id: resource.spaceId, url: resource.url };
-  }
-  return exported;
-};
+export = async () => (await deploySpaces({ defaultSpacesDir: "${SPACES_DIR}" })).outputs;
 `;
 }
 
