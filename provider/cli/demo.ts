@@ -14,7 +14,9 @@ import type { Command } from "commander";
 import { startEmulator, type EmulatorHandle } from "../emulator";
 import { captureProgram, Engine, ProviderHost, type DeclaredResource, type EngineResult, type StateEntry } from "../harness";
 import { compareSpaces } from "../space";
+import { isSeq, parse, parseDocument } from "yaml";
 import { readStackFile } from "./stack-config";
+import { stackSpacesDir } from "./stack-edit";
 
 type Write = (line: string) => void;
 
@@ -65,38 +67,83 @@ export async function runDemo(opts: DemoOptions, write: Write): Promise<boolean>
   }
 }
 
+/** Shared with the scratch copy, not copied: installed packages and build output (a package's
+ * program may load itself by name from its own dist/). */
+const LINKED = new Set(["node_modules", "dist", "bin"]);
+const SKIPPED = new Set([".git", "coverage", ".pulumi"]);
+
 /** A throw-away copy of the project (program, stacks, space files) sharing its node_modules. */
 function scratchProject(projectDir: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-genie-demo-"));
-  for (const entry of ["Pulumi.yaml", "package.json", "tsconfig.json", "stacks", "examples"]) {
+  for (const entry of fs.readdirSync(projectDir)) {
+    if (SKIPPED.has(entry)) continue;
     const from = path.join(projectDir, entry);
-    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true });
+    if (LINKED.has(entry)) fs.symlinkSync(from, path.join(dir, entry), "dir");
+    else fs.cpSync(from, path.join(dir, entry), { recursive: true });
   }
-  fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
 }
 
-/** The edit the walk makes to a space file: one more sample question in the smallest space. */
-function editSpaceFile(projectDir: string): string {
-  const file = path.join(projectDir, "examples/spaces/support.yaml");
-  const text = fs.readFileSync(file, "utf8");
-  fs.writeFileSync(file, text.replace("  sample_questions:\n", "  sample_questions:\n    - Which tickets breached their SLA yesterday?\n"));
+const EDIT_QUESTION = "What changed since yesterday?";
+
+/** The edit the walk makes to a space file: one more sample question in the smallest space file. */
+function editSpaceFile(projectDir: string, stack: string): string {
+  const dir = stackSpacesDir(stack, projectDir) ?? path.join(projectDir, "spaces");
+  const files = fs.statSync(dir).isFile()
+    ? [dir]
+    : fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(dir, f));
+  if (files.length === 0) throw new Error(`no YAML space file in ${dir} to edit`);
+  const file = files.sort((x, y) => fs.statSync(x).size - fs.statSync(y).size || x.localeCompare(y))[0];
+  const doc = parseDocument(fs.readFileSync(file, "utf8"));
+  const questions = doc.getIn(["config", "sample_questions"]);
+  if (isSeq(questions)) questions.add(EDIT_QUESTION);
+  else doc.setIn(["config", "sample_questions"], [EDIT_QUESTION]);
+  fs.writeFileSync(file, doc.toString());
   return path.relative(projectDir, file);
+}
+
+/** The project's program, as Pulumi.yaml names it (`main`, else index.ts / index.js). */
+function projectProgram(projectDir: string): { name: string; file: string } {
+  const project = (parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { name?: string; main?: string };
+  const candidates = project.main ? [project.main, path.join(project.main, "index.ts"), path.join(project.main, "index.js")] : ["index.ts", "index.js"];
+  const file = candidates.map((c) => path.resolve(projectDir, c)).find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+  if (!file) throw new Error(`cannot find the program of ${projectDir}: set main in Pulumi.yaml or add index.ts`);
+  return { name: project.name ?? path.basename(projectDir), file };
+}
+
+/**
+ * Lets plain node load a TypeScript program, as Pulumi's own Node.js runtime does, with the
+ * project's `typescript` package (transpile only). Not needed where a loader is already in place.
+ */
+function registerTypeScript(projectDir: string): void {
+  type Loader = (module: NodeJS.Module, filename: string) => void;
+  const extensions = (require as unknown as { extensions?: Record<string, Loader> }).extensions;
+  if (!extensions || extensions[".ts"]) return;
+  const ts = require(require.resolve("typescript", { paths: [projectDir, __dirname] })) as typeof import("typescript");
+  extensions[".ts"] = (module, filename) => {
+    const out = ts.transpileModule(fs.readFileSync(filename, "utf8"), {
+      fileName: filename,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
+    (module as NodeJS.Module & { _compile(code: string, file: string): void })._compile(out.outputText, filename);
+  };
 }
 
 // ------------------------------------------------------------------------------------ harness walk
 
 async function harnessWalk(scratch: string, opts: DemoOptions, emulator: EmulatorHandle, write: Write): Promise<boolean> {
   const config = stackConfig(scratch, opts.stack, emulator);
-  const programFile = path.join(opts.projectDir, "dist/stacks/program.js");
+  const program = projectProgram(scratch);
+  registerTypeScript(scratch);
   const declare = async () => {
     const cwd = process.cwd();
     process.chdir(scratch); // Pulumi runs programs from the project directory
     try {
-      delete require.cache[require.resolve(programFile)];
+      delete require.cache[program.file];
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const program = require(programFile) as () => Promise<Record<string, unknown>>;
-      return await captureProgram(program, { project: "genie", stack: opts.stack, config });
+      const exported = require(program.file) as unknown;
+      const run = typeof exported === "function" ? (exported as () => unknown) : () => exported;
+      return await captureProgram(run, { project: program.name, stack: opts.stack, config });
     } finally {
       process.chdir(cwd);
     }
@@ -112,16 +159,16 @@ async function harnessWalk(scratch: string, opts: DemoOptions, emulator: Emulato
     show(`pulumi up --stack ${opts.stack}`, await engine.up(declared.resources));
     printOutputs(engine, write);
 
-    write(`\n# edit ${editSpaceFile(scratch)}: one more sample question`);
+    write(`\n# edit ${editSpaceFile(scratch, opts.stack)}: one more sample question`);
     declared = await declare();
     show(`pulumi preview --diff --stack ${opts.stack}`, await engine.preview(declared.resources));
     for (const line of plannedChanges(engine.state(), declared.resources)) write(line);
     show(`pulumi up --stack ${opts.stack}`, await engine.up(declared.resources));
 
-    const sales = engine.state().find((e) => e.name === "sales");
-    if (sales) {
-      emulator.spaces.uiEdit(sales.id, { title: "Sales (renamed in the Genie UI)" });
-      write(`\n# someone renames space ${sales.id} in the Genie UI`);
+    const [edited] = engine.state().sort((a, b) => a.name.localeCompare(b.name));
+    if (edited) {
+      emulator.spaces.uiEdit(edited.id, { title: `${String(edited.outputs.title)} (renamed in the Genie UI)` });
+      write(`\n# someone renames space ${edited.id} ("${edited.name}") in the Genie UI`);
     }
     const beforeRefresh = engine.state();
     show(`pulumi refresh --stack ${opts.stack}`, await engine.refresh());
@@ -231,13 +278,13 @@ async function cliWalk(scratch: string, stack: string, emulator: EmulatorHandle,
     run(["stack", "select", "--create", stack]);
     run(["config", "set", "databricks:host", emulator.url]);
     run(["up", "--yes", "--skip-preview"]);
-    write(`\n# edit ${editSpaceFile(scratch)}: one more sample question`);
+    write(`\n# edit ${editSpaceFile(scratch, stack)}: one more sample question`);
     run(["preview", "--diff"]);
     run(["up", "--yes", "--skip-preview"]);
-    const sales = emulator.spaces.list().find((s) => s.title.startsWith("Sales"));
-    if (sales) {
-      emulator.spaces.uiEdit(sales.space_id, { title: "Sales (renamed in the Genie UI)" });
-      write(`\n# someone renames space ${sales.space_id} in the Genie UI`);
+    const [edited] = emulator.spaces.list().sort((a, b) => a.title.localeCompare(b.title));
+    if (edited) {
+      emulator.spaces.uiEdit(edited.space_id, { title: `${edited.title} (renamed in the Genie UI)` });
+      write(`\n# someone renames space ${edited.space_id} in the Genie UI`);
     }
     run(["refresh", "--yes"]);
     run(["up", "--yes", "--skip-preview"]);

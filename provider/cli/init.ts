@@ -133,7 +133,7 @@ export async function runInit(opts: InitOptions, io: CliIo): Promise<number> {
     io.stdout.write(`Created a Pulumi project for Genie spaces in ${shown}:\n`);
     for (const f of r.written) io.stdout.write(`  ${f}${r.overwritten.includes(f) ? "  (overwritten)" : ""}\n`);
     const cd = shown === "." ? "" : `cd ${shown} && `;
-    io.stdout.write(`Next:\n  ${cd}npm install\n  npx pulumi-genie validate ${t.SPACES_DIR} --stack dev\n  pulumi stack init dev && pulumi up --stack dev\n`);
+    io.stdout.write(`Next:\n  ${cd}npm install\n  npx pulumi-genie validate ${t.SPACES_DIR} --stack dev\n  pulumi stack init dev && pulumi up --stack dev\n  (no workspace yet? npx pulumi-genie demo  runs the dev stack against a local Genie emulator)\n`);
     return 0;
   });
 }

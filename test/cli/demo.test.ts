@@ -4,7 +4,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
 import { runDemo } from "../../provider/cli/demo";
+import { initProject } from "../../provider/cli/init";
+import { linkNodeModules } from "../cli-newcomer/project";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -17,8 +20,8 @@ describe("the main job", () => {
     expect(out).toMatch(/Engine: the engine harness — the pulumi CLI is not installed here/);
     expect(out).toMatch(/\+ {2}genie:GenieSpace {2}sales +create/);
     expect(out).toMatch(/~ {2}genie:GenieSpace {2}support +update/);
-    expect(out).toMatch(/support\.serializedSpace\.config\.sample_questions.*Which tickets breached their SLA yesterday\?/);
-    expect(out).toMatch(/sales\.title: "Sales analytics \(dev\)" => "Sales \(renamed in the Genie UI\)"/);
+    expect(out).toMatch(/support\.serializedSpace\.config\.sample_questions.*What changed since yesterday\?/);
+    expect(out).toMatch(/sales\.title: "Sales analytics \(dev\)" => "Sales analytics \(dev\) \(renamed in the Genie UI\)"/);
     expect(out).toMatch(/refresh --preview-only --expect-no-changes[\s\S]*Resources: 2 refresh-same/);
     expect(out).toMatch(/Spaces left in the workspace: 0\./);
     expect(out).toMatch(/Main job finished: every step succeeded\./);
@@ -29,5 +32,21 @@ describe("the main job", () => {
     const before = fs.readFileSync(file, "utf8");
     await runDemo({ projectDir: ROOT, stack: "dev", engine: "harness" }, () => undefined);
     expect(fs.readFileSync(file, "utf8")).toBe(before);
+  });
+
+  test("runs in a project scaffolded by init: its own program, stacks and space files", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "genie-init-demo-"));
+    try {
+      initProject({ dir, warehouseId: "1234567890abcdef" });
+      linkNodeModules(dir);
+      const lines: string[] = [];
+      const ok = await runDemo({ projectDir: dir, stack: "dev", engine: "harness" }, (l) => lines.push(l));
+      const out = lines.join("\n");
+      expect(out).toMatch(/\+ {2}genie:GenieSpace {2}\S+ +create/);
+      expect(out).toMatch(/serializedSpace\.config\.sample_questions.*What changed since yesterday\?/);
+      expect(ok).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

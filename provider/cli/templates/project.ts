@@ -62,6 +62,7 @@ export function packageJson(s: ProjectSettings): string {
       validate: "pulumi-genie validate spaces --stack dev",
       preview: "pulumi preview --stack dev --diff",
       up: "pulumi up --stack dev",
+      demo: "pulumi-genie demo --stack dev",
     },
     dependencies: {
       "@pulumi/pulumi": s.pulumiVersion,
@@ -199,6 +200,7 @@ Databricks Genie spaces as code, managed with Pulumi and pulumi-genie.
     npx pulumi-genie validate spaces --stack dev   # offline check of every space file
     pulumi stack init dev                           # once; settings are in stacks/Pulumi.dev.yaml
     pulumi up --stack dev
+    npx pulumi-genie demo                           # no workspace yet: the dev stack against a local emulator
 
 Space files: \`${SPACES_DIR}/\`. Stacks (one per workspace): \`stacks/Pulumi.<stack>.yaml\`.
 `;
