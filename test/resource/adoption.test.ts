@@ -63,4 +63,37 @@ describe("adopting a space made in the UI", () => {
     expect(up.steps[0].op).toBe("check-failed");
     expect(up.steps[0].failures?.[0].property).toBe("adoptSpaceId");
   });
+
+  test("a space stored as v1 (the server migrates it to v2) adopts with its v1 export and shows no drift", async () => {
+    // An export from an older tool: version 1, v1 toggle names, compact, unsorted questions.
+    const v1 = {
+      version: 1,
+      config: {
+        sample_questions: [
+          { id: "f0000000000000000000000000000002", question: ["Second?"] },
+          { id: "a0000000000000000000000000000001", question: ["First?"] },
+        ],
+      },
+      data_sources: {
+        tables: [
+          {
+            identifier: "main.sales.customers",
+            column_configs: [{ column_name: "segment", get_example_values: true, build_value_dictionary: true }],
+          },
+        ],
+      },
+    };
+    const made = s.emulator.spaces.uiCreate({ title: "Legacy", warehouse_id: "wh1", serialized_space: JSON.stringify(v1) });
+    expect(JSON.parse(made.serialized_space).version).toBe(2); // the server's rewrite
+    s.takeRequests();
+    const declared = { legacy: { title: "Legacy", warehouseId: "wh1", serializedSpace: JSON.stringify(v1), adoptSpaceId: made.space_id } };
+    const up = await s.engine.up(await s.declare(declared));
+    expect(up.failed).toBe(0);
+    expect(writes(s.takeRequests())).toEqual([]);
+    expect((await s.engine.refresh()).changed).toBe(0);
+    s.emulator.spaces.migrate(made.space_id);
+    expect((await s.engine.refresh()).changed).toBe(0);
+    const preview = await s.engine.preview(await s.declare(declared));
+    expect(preview.steps[0].op).toBe("same");
+  });
 });
