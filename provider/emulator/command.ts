@@ -3,12 +3,13 @@
  * lines are machine-readable (outside tools and CI scripts read them, issue 2 §4):
  *   GENIE_EMULATOR_URL=http://127.0.0.1:<port>
  *   GENIE_EMULATOR_TOKEN=<token>
- * followed by a human log of requests.
+ * then one `GENIE_EMULATOR_WORKSPACE_<NAME>_TOKEN=<token>` line per extra workspace
+ * (`--workspace NAME[:TOKEN]`), followed by a human log of requests.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { FAULT_SPEC_HELP, parseFaultSpec } from "./faults";
 import { startEmulator } from "./server";
-import { EmulatorHandle, EmulatorOptions, OAuthClient } from "./types";
+import { EmulatorHandle, EmulatorOptions, OAuthClient, WorkspaceOptions } from "./types";
 
 export interface RunningEmulator {
   handle: EmulatorHandle;
@@ -32,10 +33,33 @@ export async function runEmulator(options: EmulatorOptions, write: RunEmulatorIo
   const handle = await startEmulator({ ...options, log: (line) => write(line) });
   write(`GENIE_EMULATOR_URL=${handle.url}`);
   write(`GENIE_EMULATOR_TOKEN=${handle.token}`);
+  for (const name of handle.workspaceNames().slice(1)) {
+    write(`${workspaceTokenVariable(name)}=${handle.workspace(name).token}`);
+  }
   write(
     `# Genie emulator ready (${options.strict === false ? "lenient" : "strict"} validation); Ctrl-C to stop. Log: METHOD PATH STATUS TIME`,
   );
   return { handle, close: () => handle.close() };
+}
+
+/** `GENIE_EMULATOR_WORKSPACE_<NAME>_TOKEN`: the name upper-cased, "-" → "_" (a shell variable name). */
+export function workspaceTokenVariable(name: string): string {
+  return `GENIE_EMULATOR_WORKSPACE_${name.toUpperCase().replace(/[^A-Z0-9_]/g, "_")}_TOKEN`;
+}
+
+/** `--workspace NAME[:TOKEN]` (repeatable); without a token one is generated. */
+function workspaceFlag(value: string, previous: WorkspaceOptions[] = []): WorkspaceOptions[] {
+  const colon = value.indexOf(":");
+  const name = colon < 0 ? value : value.slice(0, colon);
+  const token = colon < 0 ? "" : value.slice(colon + 1);
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new InvalidArgumentError("expected NAME[:TOKEN], NAME of letters, digits, - or _");
+  if (name === "default") throw new InvalidArgumentError("'default' is the top-level workspace (use --token)");
+  if (colon >= 0 && token === "") throw new InvalidArgumentError("expected NAME:TOKEN with a non-empty token");
+  const variable = workspaceTokenVariable(name);
+  if (previous.some((w) => workspaceTokenVariable(w.name) === variable)) {
+    throw new InvalidArgumentError(`workspace '${name}' given twice (or its variable name clashes with another)`);
+  }
+  return [...previous, { name, ...(token ? { tokens: [token] } : {}) }];
 }
 
 function nonNegativeNumber(value: string): number {
@@ -85,6 +109,8 @@ interface CommandFlags {
   tokenTtl?: number;
   catalog?: string[];
   faults?: EmulatorOptions["faults"];
+  workspace?: WorkspaceOptions[];
+  reassignIds?: boolean;
 }
 
 export function optionsFromFlags(flags: CommandFlags): EmulatorOptions {
@@ -106,7 +132,12 @@ export function optionsFromFlags(flags: CommandFlags): EmulatorOptions {
     accessTokenTtlSeconds: flags.tokenTtl,
     faults: flags.faults,
     catalog: flags.catalog,
+    reassignIds: flags.reassignIds,
   };
+  if (flags.workspace?.length) {
+    // Extra workspaces get the same --user (and so the same default folders).
+    options.workspaces = flags.workspace.map((w) => ({ ...w, user: flags.user }));
+  }
   if (flags.folder?.length) {
     const user = flags.user ?? "dev@example.com";
     options.folders = [`/Users/${user}`, "/Shared", ...flags.folder];
@@ -143,7 +174,13 @@ export function registerEmulatorCommand(program: Command, io: EmulatorCommandIo 
       (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((x) => x.trim()).filter(Boolean)],
     )
     .option("--faults <spec>", "fault injection rules (see below)", faults)
-    .addHelpText("after", `\n${FAULT_SPEC_HELP}\n\nControl endpoints (same bearer token): POST /__emulator/reset, GET /__emulator/requests, PUT /__emulator/faults, POST /__emulator/spaces/{id}/ui-edit|trash|restore|migrate`)
+    .option(
+      "--workspace <name[:token]>",
+      "an extra workspace with its own spaces, folders, ACLs and tables, reached with TOKEN (generated when omitted; repeatable); prints GENIE_EMULATOR_WORKSPACE_<NAME>_TOKEN=…",
+      workspaceFlag,
+    )
+    .option("--reassign-ids", "the server replaces every item id in serialized_space on create/update (genie-api.md §2.3, low confidence)")
+    .addHelpText("after", `\n${FAULT_SPEC_HELP}\n\nControl endpoints (same bearer token): POST /__emulator/reset, GET /__emulator/requests, PUT /__emulator/faults, POST /__emulator/spaces/{id}/ui-edit|trash|restore|migrate; add ?workspace=NAME to act on another workspace`)
     .action(async (flags: CommandFlags) => {
       const write = io.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
       const running = await runEmulator(optionsFromFlags(flags), write);

@@ -66,6 +66,11 @@ export class Credentials {
     return this.pats.has(token) || this.isValidBearer(token, now);
   }
 
+  /** Whether the token is one of this workspace's PATs or issued tokens (even expired or revoked). */
+  knows(token: string): boolean {
+    return this.pats.has(token) || this.issued.has(token) || this.revoked.has(token);
+  }
+
   revoke(token: string): void {
     this.revoked.add(token);
     this.issued.delete(token);

@@ -1,5 +1,5 @@
 export { startEmulator } from "./server";
-export { registerEmulatorCommand, runEmulator } from "./command";
+export { registerEmulatorCommand, runEmulator, workspaceTokenVariable } from "./command";
 export type { RunningEmulator, RunEmulatorIo, EmulatorCommandIo } from "./command";
 export { parseFaultSpec, FAULT_SPEC_HELP, FAULT_KINDS } from "./faults";
 export type {
@@ -19,4 +19,7 @@ export type {
   SpaceEdit,
   StoredSpace,
   UiSpaceCreate,
+  WorkspaceHooks,
+  WorkspaceOptions,
+  WorkspaceView,
 } from "./types";

@@ -6,13 +6,22 @@ import { IncomingMessage, Server, ServerResponse, createServer } from "node:http
 import { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { ApiError, errorBody, invalidParameter, notFound } from "./api-error";
-import { Credentials, generatePat } from "./credentials";
+import { generatePat } from "./credentials";
 import { FaultInjector, parseFaultSpec } from "./faults";
-import { FolderTree, checkAbsolutePath } from "./folders";
-import { PERMISSIONS_PATH, PermissionsModel, type PermissionsCaller } from "./permissions-api";
-import { SqlWarehouse } from "./sql-api";
-import { CreateInput, SpaceStore, StoreSettings } from "./space-store";
+import { checkAbsolutePath } from "./folders";
+import { PERMISSIONS_PATH } from "./permissions-api";
+import { CreateInput, SpaceIdSource } from "./space-store";
 import { TokenBucket } from "./token-bucket";
+import {
+  DEFAULT_USER,
+  DEFAULT_WORKSPACE,
+  SharedSettings,
+  WORKSPACE_OPTION_KEYS,
+  Workspace,
+  WorkspaceSettings,
+  checkDistinctCredentials,
+  resolveWorkspace,
+} from "./workspace";
 import {
   EmulatorHandle,
   EmulatorOptions,
@@ -26,14 +35,15 @@ import {
   SpaceEdit,
   StoredSpace,
   UiSpaceCreate,
+  WorkspaceHooks,
+  WorkspaceView,
 } from "./types";
 
 const SPACES = "/api/2.0/genie/spaces";
 const SPACE_PATH = /^\/api\/2\.0\/genie\/spaces\/([^/]+)$/;
 const MAX_LOGGED_REQUESTS = 100_000;
-const DEFAULT_USER = "dev@example.com";
 
-type Resolved = Required<Omit<EmulatorOptions, "log" | "port" | "catalog" | "principals">> &
+type Resolved = Required<Omit<EmulatorOptions, "log" | "port" | "catalog" | "principals" | "workspaces">> &
   Pick<EmulatorOptions, "log" | "port" | "catalog" | "principals">;
 
 function resolveOptions(options: EmulatorOptions, token: string): Resolved {
@@ -60,7 +70,22 @@ function resolveOptions(options: EmulatorOptions, token: string): Resolved {
     catalog: options.catalog,
     faults: options.faults ?? [],
     principals: options.principals,
+    reassignIds: options.reassignIds ?? false,
     log: options.log,
+  };
+}
+
+/** The top-level options as the "default" workspace. */
+function defaultWorkspace(o: Resolved): WorkspaceSettings {
+  return {
+    name: DEFAULT_WORKSPACE,
+    token: o.token,
+    tokens: o.tokens,
+    oauthClients: o.oauthClients,
+    user: o.user,
+    folders: o.folders,
+    principals: o.principals,
+    catalog: o.catalog,
   };
 }
 
@@ -181,42 +206,45 @@ function faultReply(rule: FaultRule): Reply {
 
 class Emulator {
   opts: Resolved;
-  readonly store: SpaceStore;
-  private folderTree: FolderTree;
-  readonly credentials: Credentials;
   readonly faults: FaultInjector;
-  readonly permissions: PermissionsModel;
+  /** Every workspace, "default" first; a request's credential picks one. */
+  readonly workspaces: Workspace[];
   private bucket?: TokenBucket;
-  private catalog?: ReadonlySet<string>;
-  readonly sql = new SqlWarehouse();
   private log: RequestLogEntry[] = [];
   server!: Server;
   url = "";
 
-  constructor(private readonly initial: Resolved) {
+  constructor(
+    private readonly initial: Resolved,
+    extra: WorkspaceSettings[],
+  ) {
     this.opts = { ...initial };
-    this.folderTree = new FolderTree(initial.folders);
-    this.credentials = new Credentials([initial.token, ...initial.tokens], initial.oauthClients, initial.accessTokenTtlSeconds);
     this.faults = new FaultInjector(initial.faults);
-    this.store = new SpaceStore(
-      () => this.storeSettings(),
-      () => this.folderTree,
-    );
     this.configureRateLimit();
-    this.catalog = initial.catalog && new Set(initial.catalog);
-    this.permissions = new PermissionsModel(
-      () => ({ user: this.opts.user, oauthClientIds: this.opts.oauthClients.map((c) => c.clientId), principals: this.opts.principals }),
-      (id) => {
-        const space = this.store.snapshot(id);
-        return space && { parentPath: space.parent_path, trashed: space.trashed };
-      },
-    );
+    const all = [defaultWorkspace(initial), ...extra];
+    checkDistinctCredentials(all);
+    // One id source: space ids stay unique across workspaces.
+    const ids = new SpaceIdSource();
+    this.workspaces = all.map((settings) => new Workspace(settings, () => this.sharedSettings(), ids));
   }
 
-  private storeSettings(): StoreSettings {
+  /** The top-level workspace (the handle's own hooks and every existing caller use it). */
+  get main(): Workspace {
+    return this.workspaces[0];
+  }
+
+  workspaceNamed(name: string): Workspace | undefined {
+    return this.workspaces.find((w) => w.name === name);
+  }
+
+  /** The workspace a bearer belongs to (PAT or issued OAuth token), valid or not. */
+  workspaceOf(token: string | undefined): Workspace | undefined {
+    return token === undefined ? undefined : this.workspaces.find((w) => w.owns(token));
+  }
+
+  private sharedSettings(): SharedSettings {
     const o = this.opts;
     return {
-      user: o.user,
       strict: o.strict,
       optionalRules: o.optionalRules,
       titleDedup: o.titleDedup,
@@ -226,8 +254,8 @@ class Emulator {
       missingFolderStyle: o.missingFolderStyle,
       pageSizeOver100: o.pageSizeOver100,
       secondDelete: o.secondDelete,
-      // Tables made through the SQL API exist too (the newcomer's demo data).
-      catalog: this.catalog && this.sql.catalogWith(this.catalog),
+      reassignIds: o.reassignIds,
+      accessTokenTtlSeconds: o.accessTokenTtlSeconds,
     };
   }
 
@@ -235,60 +263,47 @@ class Emulator {
     this.bucket = this.opts.rateLimit > 0 ? new TokenBucket(this.opts.rateLimit, Date.now()) : undefined;
   }
 
-  get folders(): FolderTree {
-    return this.folderTree;
-  }
-
   reset(): void {
     this.opts = { ...this.initial };
-    this.store.reset();
-    this.folderTree = new FolderTree(this.initial.folders);
     this.faults.set(this.initial.faults);
-    this.credentials.configure([this.initial.token, ...this.initial.tokens], this.initial.oauthClients, this.initial.accessTokenTtlSeconds);
-    this.credentials.clearSessions();
     this.log = [];
     this.configureRateLimit();
-    this.catalog = this.initial.catalog && new Set(this.initial.catalog);
-    this.permissions.reset();
-    this.sql.reset();
+    for (const ws of this.workspaces) ws.reset();
   }
 
   setOptions(partial: Partial<EmulatorOptions>): void {
+    if (partial.workspaces !== undefined) throw new Error("The workspaces of an emulator are fixed when it starts");
     const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
     this.opts = { ...this.opts, ...defined };
-    if ("token" in defined || "tokens" in defined || "oauthClients" in defined || "accessTokenTtlSeconds" in defined) {
-      this.credentials.configure([this.opts.token, ...this.opts.tokens], this.opts.oauthClients, this.opts.accessTokenTtlSeconds);
-    }
     if ("faults" in defined) this.faults.set(this.opts.faults);
-    if ("folders" in defined) this.folderTree = new FolderTree(this.opts.folders);
     if ("rateLimit" in defined) this.configureRateLimit();
-    if ("catalog" in partial) this.catalog = partial.catalog && new Set(partial.catalog);
-    // New identities join the principal registry (existing grants stay).
-    if (defined.user) this.permissions.addUser(this.opts.user);
-    for (const c of partial.oauthClients ?? []) this.permissions.addServicePrincipal(c.clientId);
-    for (const u of partial.principals?.users ?? []) this.permissions.addUser(u);
-    for (const sp of partial.principals?.servicePrincipals ?? []) this.permissions.addServicePrincipal(sp);
-    for (const [g, members] of Object.entries(partial.principals?.groups ?? {})) this.permissions.addGroup(g, members);
+    const own: Partial<WorkspaceSettings> = {};
+    for (const key of WORKSPACE_OPTION_KEYS) if (key in partial) (own as Record<string, unknown>)[key] = partial[key];
+    const ttlChanged = "accessTokenTtlSeconds" in defined;
+    const before = { ...this.main.settings };
+    this.main.configure(own, ttlChanged);
+    try {
+      checkDistinctCredentials(this.workspaces.map((w) => w.settings));
+    } catch (e) {
+      this.main.configure({ token: before.token, tokens: before.tokens, oauthClients: before.oauthClients });
+      throw e;
+    }
+    if (ttlChanged) for (const ws of this.workspaces.slice(1)) ws.configure({}, true);
   }
 
-  /** Per-token model and the permissions API's view of it stay in step (see permissions-api.ts). */
-  setTokenPermission(id: string, credential: string, level: PermissionLevel): void {
-    this.store.setPermission(id, credential, level);
-    this.permissions.setTokenLevel(id, credential, level);
+  /** Revoke in the workspace that owns the credential (the default one for an unknown token). */
+  revoke(token: string): void {
+    (this.workspaceOf(token) ?? this.main).credentials.revoke(token);
   }
 
-  /** Who a request acts as: every PAT is the emulator's user; an OAuth token is its service principal. */
-  private callerOf(req: IncomingMessage, credential: string): PermissionsCaller {
-    const oauth = credential !== this.bearer(req);
-    return { credential, identity: oauth ? { servicePrincipalName: credential } : { userName: this.opts.user } };
+  requests(workspace?: string): RequestLogEntry[] {
+    return this.log
+      .filter((e) => workspace === undefined || e.workspace === workspace)
+      .map((e) => ({ ...e, query: { ...e.query } }));
   }
 
-  requests(): RequestLogEntry[] {
-    return this.log.map((e) => ({ ...e, query: { ...e.query } }));
-  }
-
-  clearRequests(): void {
-    this.log = [];
+  clearRequests(workspace?: string): void {
+    this.log = workspace === undefined ? [] : this.log.filter((e) => e.workspace !== workspace);
   }
 
   private record(entry: RequestLogEntry): void {
@@ -328,6 +343,9 @@ class Emulator {
       time: started,
       requestId,
     };
+    // The credential names the workspace (genie-api.md §7 "token → workspace").
+    const workspace = this.workspaceOf(this.bearer(req));
+    if (workspace) entry.workspace = workspace.name;
     this.record(entry);
 
     const decision = this.faults.decide(method, path, raw);
@@ -356,7 +374,7 @@ class Emulator {
         };
       }
     }
-    if (!reply) reply = await this.safely(() => this.route(req, method, path, query, raw));
+    if (!reply) reply = await this.safely(() => this.route(req, method, path, query, raw, entry));
 
     if (fault?.kind === "reset-after-commit") {
       // The operation took effect, but the client never hears back (genie-api.md §7; issue 2 §4).
@@ -372,7 +390,8 @@ class Emulator {
     entry.status = status;
     const ms = Date.now() - started;
     // Only method, path and status: never headers, query or bodies (they may carry secrets).
-    this.opts.log?.(`${entry.method} ${entry.path} ${status === 0 ? "RESET" : status} ${ms}ms${entry.fault ? ` [fault ${entry.fault}]` : ""}`);
+    const where = entry.workspace && entry.workspace !== DEFAULT_WORKSPACE ? ` [workspace ${entry.workspace}]` : "";
+    this.opts.log?.(`${entry.method} ${entry.path} ${status === 0 ? "RESET" : status} ${ms}ms${entry.fault ? ` [fault ${entry.fault}]` : ""}${where}`);
   }
 
   private async safely(fn: () => Reply | Promise<Reply>): Promise<Reply> {
@@ -407,23 +426,31 @@ class Emulator {
     return m ? m[1] : undefined;
   }
 
-  /** Returns the calling principal (the PAT, or the OAuth client id). */
-  private requireAuth(req: IncomingMessage): string {
+  /** The caller's workspace and who it acts as (the PAT, or the OAuth client id). */
+  private requireAuth(req: IncomingMessage): { ws: Workspace; bearer: string; principal: string } {
     const token = this.bearer(req);
     if (!token) {
       throw new ApiError(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.");
     }
-    if (!this.credentials.isValidBearer(token, Date.now())) {
+    const ws = this.workspaceOf(token);
+    if (!ws || !ws.credentials.isValidBearer(token, Date.now())) {
       throw new ApiError(401, "UNAUTHENTICATED", "Invalid access token.");
     }
-    return this.credentials.principalOf(token);
+    return { ws, bearer: token, principal: ws.credentials.principalOf(token) };
   }
 
   private baseUrl(req: IncomingMessage): string {
     return req.headers.host ? `http://${req.headers.host}` : this.url;
   }
 
-  private route(req: IncomingMessage, method: string, path: string, query: Record<string, string>, raw: string): Reply {
+  private route(
+    req: IncomingMessage,
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    raw: string,
+    entry: RequestLogEntry,
+  ): Reply {
     // Public OIDC discovery + token endpoints (genie-api.md §4), no bearer needed.
     if (method === "GET" && path === "/oidc/.well-known/oauth-authorization-server") {
       const base = this.baseUrl(req);
@@ -445,17 +472,20 @@ class Emulator {
         host_type: "workspace",
       });
     }
-    if (method === "POST" && path === "/oidc/v1/token") return this.issueToken(req, raw);
+    if (method === "POST" && path === "/oidc/v1/token") return this.issueToken(req, raw, entry);
 
-    const caller = this.requireAuth(req);
+    const auth = this.requireAuth(req);
+    const { ws } = auth;
+    const caller = auth.principal;
+    const who = () => ws.callerOf(auth.bearer, caller);
     const now = Date.now();
     if (path === SPACES) {
       if (method === "POST") {
-        const created = this.store.create(this.createInput(parseJsonBody(raw)), now);
-        this.permissions.spaceCreated(created.space_id, this.callerOf(req, caller).identity);
+        const created = ws.store.create(this.createInput(parseJsonBody(raw)), now);
+        ws.permissions.spaceCreated(created.space_id, who().identity);
         return ok(created);
       }
-      if (method === "GET") return ok(this.store.list(query.page_size, query.page_token, now, caller));
+      if (method === "GET") return ok(ws.store.list(query.page_size, query.page_token, now, caller));
     }
     const m = SPACE_PATH.exec(path);
     if (m) {
@@ -465,46 +495,45 @@ class Emulator {
         if (include !== undefined && include !== "true" && include !== "false") {
           throw invalidParameter(`Invalid value for include_serialized_space: '${include}' (expected true or false)`);
         }
-        return ok(this.store.get(id, include === "true", now, caller));
+        return ok(ws.store.get(id, include === "true", now, caller));
       }
       if (method === "PATCH") {
-        return ok(this.store.update(id, this.patchInput(parseJsonBody(raw)), now, { lag: true, caller }));
+        return ok(ws.store.update(id, this.patchInput(parseJsonBody(raw)), now, { lag: true, caller }));
       }
       if (method === "DELETE") {
-        this.store.trash(id, now, caller);
+        ws.store.trash(id, now, caller);
         return ok({});
       }
     }
     if (path.startsWith("/api/2.0/sql/statements")) {
-      const answer = this.sql.route(method, path, () => parseJsonBody(raw));
+      const answer = ws.sql.route(method, path, () => parseJsonBody(raw));
       if (answer !== undefined) return ok(answer);
     }
     const acl = PERMISSIONS_PATH.exec(path);
     if (acl) {
       const id = decodeURIComponent(acl[1]);
-      const who = this.callerOf(req, caller);
-      if (method === "GET") return ok(this.permissions.get(id, who));
-      if (method === "PUT") return ok(this.permissions.replace(id, parseJsonBody(raw), who));
-      if (method === "PATCH") return ok(this.permissions.update(id, parseJsonBody(raw), who));
+      if (method === "GET") return ok(ws.permissions.get(id, who()));
+      if (method === "PUT") return ok(ws.permissions.replace(id, parseJsonBody(raw), who()));
+      if (method === "PATCH") return ok(ws.permissions.update(id, parseJsonBody(raw), who()));
     }
     if (method === "POST" && path === "/api/2.0/workspace/mkdirs") {
       const folder = checkAbsolutePath("path", requiredString(parseJsonBody(raw), "path"));
-      this.folders.mkdirs(folder);
+      ws.folders.mkdirs(folder);
       return ok({});
     }
     if (method === "GET" && path === "/api/2.0/workspace/get-status") {
       const folder = checkAbsolutePath("path", query.path ?? "");
-      if (!this.folders.has(folder)) throw notFound(`Path (${query.path}) doesn't exist.`);
+      if (!ws.folders.has(folder)) throw notFound(`Path (${query.path}) doesn't exist.`);
       return ok({ object_type: "DIRECTORY", path: query.path });
     }
     if (method === "GET" && path === "/api/2.0/preview/scim/v2/Me") {
-      const identity = this.callerOf(req, caller).identity;
+      const identity = who().identity;
       if ("servicePrincipalName" in identity) {
         // A service principal's userName is its application id (SCIM /Me as the workspace answers it).
         const appId = identity.servicePrincipalName;
         return ok({ id: "1000000000000002", userName: appId, applicationId: appId, displayName: `Service principal ${appId}`, active: true });
       }
-      return ok({ id: "1000000000000001", userName: this.opts.user, active: true });
+      return ok({ id: "1000000000000001", userName: ws.settings.user, active: true });
     }
     // Unknown route: message shows the path without /api/2.0 (CLI acceptance genie/ask-endpoint-gone).
     const shown = path.startsWith("/api/2.0/") ? path.slice("/api/2.0".length) : path;
@@ -533,7 +562,7 @@ class Emulator {
   }
 
   /** OAuth client_credentials grant; client auth by HTTP Basic or form fields (genie-api.md §4). */
-  private issueToken(req: IncomingMessage, raw: string): Reply {
+  private issueToken(req: IncomingMessage, raw: string, entry: RequestLogEntry): Reply {
     const form = new URLSearchParams(raw);
     let clientId = form.get("client_id") ?? "";
     let clientSecret = form.get("client_secret") ?? "";
@@ -550,34 +579,44 @@ class Emulator {
       status,
       body: { error, error_description: description },
     });
-    if (!clientId || !this.credentials.authenticateClient(clientId, clientSecret)) {
-      return oauthError(401, "invalid_client", "Client authentication failed");
-    }
+    // The client picks the workspace: its issued tokens belong there (ids are unique per emulator).
+    const ws = clientId ? this.workspaces.find((w) => w.credentials.authenticateClient(clientId, clientSecret)) : undefined;
+    if (!ws) return oauthError(401, "invalid_client", "Client authentication failed");
+    entry.workspace = ws.name;
     const grant = form.get("grant_type");
     if (grant !== "client_credentials") {
       return oauthError(400, "unsupported_grant_type", `Grant type '${grant ?? ""}' is not supported`);
     }
-    return ok(this.credentials.issue(clientId, form.get("scope") || "all-apis", Date.now()));
+    return ok(ws.credentials.issue(clientId, form.get("scope") || "all-apis", Date.now()));
   }
 
   // ---- /__emulator control endpoints -----------------------------------------------------------
 
   private control(req: IncomingMessage, method: string, path: string, query: Record<string, string>, raw: string): Reply {
     const token = this.bearer(req);
-    if (!token || !this.credentials.mayControl(token, Date.now())) {
+    if (!token || !this.workspaces.some((w) => w.credentials.mayControl(token, Date.now()))) {
       throw new ApiError(401, "UNAUTHENTICATED", "The /__emulator endpoints need the emulator's bearer token.");
     }
     const sub = path.slice("/__emulator".length);
     const body = () => parseJsonBody(raw);
     const now = Date.now();
     const route = `${method} ${sub}`;
+    // `?workspace=NAME` picks the workspace a hook acts on; without it, the default workspace
+    // (like the handle's top-level hooks), except that reset and the request log cover all.
+    const named = query.workspace;
+    const ws = named === undefined ? this.main : this.workspaceNamed(named);
+    if (!ws) throw notFound(`No workspace named '${named}'. Workspaces: ${this.workspaces.map((w) => w.name).join(", ")}`);
+    if (route === "GET /workspaces") {
+      return ok({ workspaces: this.workspaces.map((w) => ({ name: w.name, user: w.settings.user })) });
+    }
     if (route === "POST /reset") {
-      this.reset();
+      if (named === undefined) this.reset();
+      else ws.reset();
       return ok({});
     }
-    if (route === "GET /requests") return ok({ requests: this.requests() });
+    if (route === "GET /requests") return ok({ requests: this.requests(named) });
     if (route === "DELETE /requests") {
-      this.clearRequests();
+      this.clearRequests(named);
       return ok({});
     }
     if (route === "GET /faults") return ok({ faults: this.faults.list().map(faultToJson) });
@@ -591,52 +630,78 @@ class Emulator {
       return ok({});
     }
     if (route === "PATCH /options") {
-      this.setOptions(optionsFromJson(body()));
+      const options = optionsFromJson(body());
+      try {
+        if (ws === this.main) this.setOptions(options);
+        else this.configureWorkspace(ws, options);
+      } catch (e) {
+        if (e instanceof ApiError) throw e;
+        throw invalidParameter((e as Error).message);
+      }
       return ok({});
     }
     if (route === "POST /revoke") {
-      this.credentials.revoke(requiredString(body(), "token"));
+      this.revoke(requiredString(body(), "token"));
       return ok({});
     }
-    if (route === "GET /folders") return ok({ folders: this.folders.list() });
+    if (route === "GET /folders") return ok({ folders: ws.folders.list() });
     if (route === "POST /folders") {
-      this.folders.mkdirs(checkAbsolutePath("path", requiredString(body(), "path")));
+      ws.folders.mkdirs(checkAbsolutePath("path", requiredString(body(), "path")));
       return ok({});
     }
-    if (route === "GET /spaces") return ok({ spaces: this.store.all(query.include_trashed === "true") });
-    if (route === "POST /spaces") return ok(this.uiCreate(body() as unknown as UiSpaceCreate, now));
-    const aclHook = this.aclControl(method, sub, body);
+    if (route === "GET /spaces") return ok({ spaces: ws.store.all(query.include_trashed === "true") });
+    if (route === "POST /spaces") return ok(this.uiCreate(ws, body() as unknown as UiSpaceCreate, now));
+    const aclHook = this.aclControl(ws, method, sub, body);
     if (aclHook) return aclHook;
     const m = /^\/spaces\/([^/]+)(?:\/(ui-edit|trash|restore|migrate|permissions))?$/.exec(sub);
     if (m) {
       const id = decodeURIComponent(m[1]);
       const action = m[2];
       if (method === "GET" && !action) {
-        const space = this.store.snapshot(id);
+        const space = ws.store.snapshot(id);
         if (!space) throw notFound(`No space ${id}`);
         return ok(space);
       }
-      if (method === "POST" && action === "ui-edit") return ok(this.store.uiEdit(id, this.patchInput(body()), now));
+      if (method === "POST" && action === "ui-edit") return ok(ws.store.uiEdit(id, this.patchInput(body()), now));
       if (method === "POST" && action === "trash") {
-        this.store.uiTrash(id, now);
+        ws.store.uiTrash(id, now);
         return ok({});
       }
       if (method === "POST" && action === "restore") {
-        this.store.restore(id);
+        ws.store.restore(id);
         return ok({});
       }
-      if (method === "POST" && action === "migrate") return ok(this.store.migrate(id));
+      if (method === "POST" && action === "migrate") return ok(ws.store.migrate(id));
       if (method === "POST" && action === "permissions") {
         const b = body();
         const level = requiredString(b, "level");
         if (!["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE", "NONE"].includes(level)) {
           throw invalidParameter(`Invalid permission level '${level}'`);
         }
-        this.setTokenPermission(id, requiredString(b, "principal"), level as PermissionLevel);
+        ws.setTokenPermission(id, requiredString(b, "principal"), level as PermissionLevel);
         return ok({});
       }
     }
     throw new ApiError(404, "ENDPOINT_NOT_FOUND", `No API found for '${method} /__emulator${sub}'`);
+  }
+
+  /** PATCH /__emulator/options?workspace=NAME for an extra workspace: only its own settings. */
+  private configureWorkspace(ws: Workspace, options: Partial<EmulatorOptions>): void {
+    const own: Partial<WorkspaceSettings> = {};
+    for (const [key, value] of Object.entries(options)) {
+      if (!(WORKSPACE_OPTION_KEYS as readonly string[]).includes(key)) {
+        throw invalidParameter(`Option '${key}' is server-wide; change it without ?workspace`);
+      }
+      (own as Record<string, unknown>)[key] = value;
+    }
+    const before = { ...ws.settings };
+    ws.configure(own);
+    try {
+      checkDistinctCredentials(this.workspaces.map((w) => w.settings));
+    } catch (e) {
+      ws.configure({ token: before.token, tokens: before.tokens, oauthClients: before.oauthClients });
+      throw e;
+    }
   }
 
   /**
@@ -644,7 +709,8 @@ class Emulator {
    * GET /__emulator/acl/{id}, POST /__emulator/acl/{id}/ui-grant|ui-revoke {principal, level},
    * POST /__emulator/folder-grants {folder, principal, level|null}, POST /__emulator/principals {users, groups, servicePrincipals}.
    */
-  private aclControl(method: string, sub: string, body: () => Record<string, unknown>): Reply | undefined {
+  private aclControl(ws: Workspace, method: string, sub: string, body: () => Record<string, unknown>): Reply | undefined {
+    const permissions = ws.permissions;
     const m = /^\/acl\/([^/]+)(?:\/(ui-grant|ui-revoke))?$/.exec(sub);
     const principal = (b: Record<string, unknown>) => {
       if (!isRecord(b.principal)) throw invalidParameter('principal must be { "userName" | "groupName" | "servicePrincipalName": "..." }');
@@ -658,34 +724,31 @@ class Emulator {
         throw e;
       }
     };
-    if (m && method === "GET" && !m[2]) return ok(this.permissions.view(decodeURIComponent(m[1])));
+    if (m && method === "GET" && !m[2]) return ok(permissions.view(decodeURIComponent(m[1])));
     if (m && method === "POST" && m[2]) {
       const b = body();
       const id = decodeURIComponent(m[1]);
-      guard(() => (m[2] === "ui-grant" ? this.permissions.uiGrant(id, principal(b), requiredString(b, "level") as AclLevel) : this.permissions.uiRevoke(id, principal(b))));
-      return ok(this.permissions.view(id));
+      guard(() => (m[2] === "ui-grant" ? permissions.uiGrant(id, principal(b), requiredString(b, "level") as AclLevel) : permissions.uiRevoke(id, principal(b))));
+      return ok(permissions.view(id));
     }
     if (method === "POST" && sub === "/folder-grants") {
       const b = body();
       const level = b.level === null ? null : (requiredString(b, "level") as AclLevel);
-      guard(() => this.permissions.setFolderGrant(requiredString(b, "folder"), principal(b), level));
+      guard(() => permissions.setFolderGrant(requiredString(b, "folder"), principal(b), level));
       return ok({});
     }
     if (method === "POST" && sub === "/principals") {
       const b = body() as PrincipalRegistryOptions;
-      for (const u of b.users ?? []) this.permissions.addUser(u);
-      for (const sp of b.servicePrincipals ?? []) this.permissions.addServicePrincipal(sp);
-      for (const [g, members] of Object.entries(b.groups ?? {})) this.permissions.addGroup(g, members);
+      for (const u of b.users ?? []) permissions.addUser(u);
+      for (const sp of b.servicePrincipals ?? []) permissions.addServicePrincipal(sp);
+      for (const [g, members] of Object.entries(b.groups ?? {})) permissions.addGroup(g, members);
       return ok({});
     }
     return undefined;
   }
 
-  uiCreate(space: UiSpaceCreate, now: number): StoredSpace {
-    const body = space as unknown as Record<string, unknown>;
-    const created = this.store.uiCreate(this.createInput(body), now);
-    this.permissions.spaceCreated(created.space_id, { userName: this.opts.user });
-    return created;
+  uiCreate(ws: Workspace, space: UiSpaceCreate, now: number): StoredSpace {
+    return ws.uiCreate(this.createInput(space as unknown as Record<string, unknown>), now);
   }
 }
 
@@ -739,6 +802,7 @@ const JSON_OPTION_KEYS: (keyof EmulatorOptions)[] = [
   "secondDelete",
   "catalog",
   "principals",
+  "reassignIds",
 ];
 
 function optionsFromJson(body: Record<string, unknown>): Partial<EmulatorOptions> {
@@ -751,9 +815,60 @@ function optionsFromJson(body: Record<string, unknown>): Partial<EmulatorOptions
   return out as Partial<EmulatorOptions>;
 }
 
+/** The test hooks of one workspace. */
+function hooksOf(emulator: Emulator, ws: Workspace): WorkspaceHooks {
+  const now = () => Date.now();
+  return {
+    folders: {
+      add: (path) => ws.folders.mkdirs(checkAbsolutePath("path", path)),
+      list: () => ws.folders.list(),
+    },
+    spaces: {
+      list: (opts) => ws.store.all(opts?.includeTrashed ?? false),
+      get: (id) => ws.store.snapshot(id),
+      uiEdit: (id, changes) => ws.store.uiEdit(id, changes, now()),
+      uiCreate: (space) => emulator.uiCreate(ws, space, now()),
+      trash: (id) => ws.store.uiTrash(id, now()),
+      restore: (id) => ws.store.restore(id),
+      migrate: (id) => ws.store.migrate(id),
+      setPermission: (id, principal, level) => ws.setTokenPermission(id, principal, level),
+    },
+    permissions: {
+      get: (id) => ws.permissions.view(id),
+      direct: (id) => ws.permissions.directGrants(id),
+      uiGrant: (id, principal, level) => ws.permissions.uiGrant(id, principal, level),
+      uiRevoke: (id, principal) => ws.permissions.uiRevoke(id, principal),
+      setFolderGrant: (folder, principal, level) => ws.permissions.setFolderGrant(folder, principal, level),
+      addUser: (name) => ws.permissions.addUser(name),
+      addGroup: (name, members) => ws.permissions.addGroup(name, members),
+      addServicePrincipal: (id) => ws.permissions.addServicePrincipal(id),
+    },
+    tables: {
+      list: () => ws.sql.tableNames(),
+      get: (identifier) => ws.sql.table(identifier),
+    },
+  };
+}
+
+function viewOf(emulator: Emulator, ws: Workspace): WorkspaceView {
+  return {
+    name: ws.name,
+    get token() {
+      return ws.settings.token;
+    },
+    get user() {
+      return ws.settings.user;
+    },
+    reset: () => ws.reset(),
+    requests: () => emulator.requests(ws.name),
+    ...hooksOf(emulator, ws),
+  };
+}
+
 /** Start a Genie emulator on 127.0.0.1 (port 0 = random). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  const emulator = new Emulator(resolveOptions(options, options.token ?? generatePat()));
+  const extra = (options.workspaces ?? []).map(resolveWorkspace);
+  const emulator = new Emulator(resolveOptions(options, options.token ?? generatePat()), extra);
   const server = createServer((req, res) => {
     emulator.handle(req, res).catch(() => req.socket.destroy());
   });
@@ -768,7 +883,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const { port } = server.address() as AddressInfo;
   emulator.url = `http://127.0.0.1:${port}`;
   let closed: Promise<void> | undefined;
-  const now = () => Date.now();
+  const views = new Map(emulator.workspaces.map((ws) => [ws.name, viewOf(emulator, ws)]));
 
   return {
     url: emulator.url,
@@ -785,34 +900,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clearRequests: () => emulator.clearRequests(),
     setFaults: (rules) => emulator.faults.set(rules),
     setOptions: (partial) => emulator.setOptions(partial),
-    revokeToken: (token) => emulator.credentials.revoke(token),
-    folders: {
-      add: (path) => emulator.folders.mkdirs(checkAbsolutePath("path", path)),
-      list: () => emulator.folders.list(),
+    revokeToken: (token) => emulator.revoke(token),
+    workspace: (name) => {
+      const view = views.get(name);
+      if (!view) throw new Error(`No workspace named '${name}'. Workspaces: ${[...views.keys()].join(", ")}`);
+      return view;
     },
-    spaces: {
-      list: (opts) => emulator.store.all(opts?.includeTrashed ?? false),
-      get: (id) => emulator.store.snapshot(id),
-      uiEdit: (id, changes) => emulator.store.uiEdit(id, changes, now()),
-      uiCreate: (space) => emulator.uiCreate(space, now()),
-      trash: (id) => emulator.store.uiTrash(id, now()),
-      restore: (id) => emulator.store.restore(id),
-      migrate: (id) => emulator.store.migrate(id),
-      setPermission: (id, principal, level) => emulator.setTokenPermission(id, principal, level),
-    },
-    permissions: {
-      get: (id) => emulator.permissions.view(id),
-      direct: (id) => emulator.permissions.directGrants(id),
-      uiGrant: (id, principal, level) => emulator.permissions.uiGrant(id, principal, level),
-      uiRevoke: (id, principal) => emulator.permissions.uiRevoke(id, principal),
-      setFolderGrant: (folder, principal, level) => emulator.permissions.setFolderGrant(folder, principal, level),
-      addUser: (name) => emulator.permissions.addUser(name),
-      addGroup: (name, members) => emulator.permissions.addGroup(name, members),
-      addServicePrincipal: (id) => emulator.permissions.addServicePrincipal(id),
-    },
-    tables: {
-      list: () => emulator.sql.tableNames(),
-      get: (identifier) => emulator.sql.table(identifier),
-    },
+    workspaceNames: () => [...views.keys()],
+    ...hooksOf(emulator, emulator.main),
   };
 }

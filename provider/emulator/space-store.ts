@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { ApiError, invalidParameter, notFound } from "./api-error";
 import { FolderTree, checkAbsolutePath } from "./folders";
+import { reassignItemIds, withoutItemIds } from "./id-reassignment";
 import { acceptSerializedSpace, reserialiseForMigration } from "./serialized-space";
 import { PermissionLevel, SpaceEdit, StoredSpace } from "./types";
 
@@ -22,6 +23,23 @@ export interface StoreSettings {
   secondDelete: 404 | 403;
   /** Known tables/metric views; undefined = no catalog check. */
   catalog?: ReadonlySet<string>;
+  /** Replace item ids in serialized_space on every write (genie-api.md §2.3, low confidence). */
+  reassignIds?: boolean;
+}
+
+/**
+ * Space ids: 32 lowercase hex that looks like the real, time-based ids (`01f1…`, genie-api.md
+ * §1.1): "01f1" + 12 hex of the millisecond clock (strictly increasing) + 16 random hex. One
+ * source is shared by every workspace of an emulator, so ids are unique across workspaces.
+ */
+export class SpaceIdSource {
+  private lastMs = 0;
+
+  next(now: number): string {
+    const ms = Math.max(now, this.lastMs + 1);
+    this.lastMs = ms;
+    return `01f1${ms.toString(16).padStart(12, "0").slice(-12)}${randomBytes(8).toString("hex")}`;
+  }
 }
 
 export interface CreateInput {
@@ -78,12 +96,12 @@ export class SpaceStore {
   /** folder → title → number of live spaces, for O(1) title de-duplication. */
   private titles = new Map<string, Map<string, number>>();
   private seq = 0;
-  private lastIdMs = 0;
   private readonly tokenKey = randomBytes(16);
 
   constructor(
     private readonly settings: () => StoreSettings,
     readonly folders: () => FolderTree,
+    private readonly ids: SpaceIdSource = new SpaceIdSource(),
   ) {}
 
   reset(): void {
@@ -94,14 +112,8 @@ export class SpaceStore {
 
   // ---- ids, titles, folders ----------------------------------------------------------------
 
-  /**
-   * 32 lowercase hex that looks like the real, time-based ids (`01f1…`, genie-api.md §1.1):
-   * "01f1" + 12 hex of the millisecond clock (strictly increasing) + 16 random hex.
-   */
   private newSpaceId(now: number): string {
-    const ms = Math.max(now, this.lastIdMs + 1);
-    this.lastIdMs = ms;
-    return `01f1${ms.toString(16).padStart(12, "0").slice(-12)}${randomBytes(8).toString("hex")}`;
+    return this.ids.next(now);
   }
 
   private countTitle(rec: SpaceRecord, delta: number): void {
@@ -208,6 +220,20 @@ export class SpaceStore {
     return text;
   }
 
+  /** What is stored for an accepted body: itself, or with fresh item ids in id-reassignment mode. */
+  private storedBody(canonical: string): string {
+    return this.settings().reassignIds ? reassignItemIds(canonical) : canonical;
+  }
+
+  /**
+   * Whether a PATCH body changes the stored one. With id reassignment the server owns the ids,
+   * so a body that differs only in ids (e.g. the ids it handed out earlier) is no change.
+   */
+  private sameBody(canonical: string, stored: string): boolean {
+    if (canonical === stored) return true;
+    return this.settings().reassignIds === true && withoutItemIds(canonical) === withoutItemIds(stored);
+  }
+
   create(input: CreateInput, now: number): ApiSpace {
     const rec = this.createRecord(input, now);
     return this.view(rec, rec, true);
@@ -216,7 +242,7 @@ export class SpaceStore {
   private createRecord(input: CreateInput, now: number): SpaceRecord {
     const s = this.settings();
     const folder = this.resolveFolder(input.parent_path || `/Users/${s.user}`);
-    const canonical = this.accept(input.serialized_space);
+    const canonical = this.storedBody(this.accept(input.serialized_space));
     let title = input.title || s.defaultTitle;
     if (s.titleDedup && this.titleTaken(folder, title)) title += dedupSuffix(now);
     const rec: SpaceRecord = {
@@ -273,7 +299,7 @@ export class SpaceStore {
     const fieldsChanged =
       next.title !== rec.title || next.description !== rec.description || next.warehouseId !== rec.warehouseId;
     const moved = folder !== undefined && folder !== rec.parentPath;
-    const bodyChanged = canonical !== undefined && canonical !== rec.canonical;
+    const bodyChanged = canonical !== undefined && !this.sameBody(canonical, rec.canonical);
 
     if (fieldsChanged || moved) {
       this.countTitle(rec, -1);
@@ -287,8 +313,9 @@ export class SpaceStore {
       this.countTitle(rec, +1);
     }
     if (bodyChanged) {
-      rec.canonical = canonical;
-      rec.serialized = canonical;
+      const stored = this.storedBody(canonical);
+      rec.canonical = stored;
+      rec.serialized = stored;
       rec.etag = newEtag();
     }
     if (fieldsChanged || moved || bodyChanged) rec.updateTime = iso(Math.max(now, Date.parse(rec.updateTime) + 1));

@@ -97,8 +97,40 @@ export interface EmulatorOptions {
    * data-engineers [carol@…]; no extra service principals.
    */
   principals?: PrincipalRegistryOptions;
+  /**
+   * Extra workspaces served by the same emulator (genie-api.md §7 "store keyed by workspace
+   * (token → workspace)"). The top-level `token`/`tokens`/`oauthClients`/`user`/`folders`/
+   * `principals`/`catalog` describe the workspace named "default". A request sees only the
+   * spaces, folders, ACLs, SQL tables and caller user of the workspace its credential belongs to.
+   * Tokens and OAuth client ids must be distinct across workspaces.
+   */
+  workspaces?: WorkspaceOptions[];
+  /**
+   * genie-api.md §2.3/§2.6 (low confidence): the server replaces every item id in
+   * serialized_space with fresh ids on create/update, keeping uniqueness and the id sort orders.
+   * A write whose body differs only in ids is then no change (etag kept). Default false.
+   */
+  reassignIds?: boolean;
   /** Human request log ("METHOD path status ms"); never receives tokens or secrets. */
   log?: (line: string) => void;
+}
+
+/** One extra workspace of a multi-workspace emulator. */
+export interface WorkspaceOptions {
+  /** Letters, digits, "-" and "_"; "default" is the top-level workspace and cannot be reused. */
+  name: string;
+  /** Personal access tokens of this workspace; default: one generated "dapi…" token. */
+  tokens?: string[];
+  /** OAuth M2M clients whose issued tokens belong to this workspace. */
+  oauthClients?: OAuthClient[];
+  /** Caller user of this workspace's PATs (default "dev@example.com"). */
+  user?: string;
+  /** Existing folders (default "/Users/<user>" and "/Shared"). */
+  folders?: string[];
+  /** Principal registry of this workspace (same defaults as the top-level option). */
+  principals?: PrincipalRegistryOptions;
+  /** Unity Catalog fixture of this workspace (unset: no table check). */
+  catalog?: string[];
 }
 
 export interface RequestLogEntry {
@@ -115,6 +147,11 @@ export interface RequestLogEntry {
   requestId: string;
   /** Fault kind applied to this request, if any. */
   fault?: FaultKind;
+  /**
+   * The workspace the request's credential belongs to ("default" for the top-level one);
+   * undefined when it carried none the emulator knows (discovery, bad token, failed OAuth).
+   */
+  workspace?: string;
 }
 
 export interface StoredSpace {
@@ -177,19 +214,8 @@ export interface UiSpaceCreate {
   parent_path?: string;
 }
 
-export interface EmulatorHandle {
-  /** http://127.0.0.1:<port> */
-  url: string;
-  token: string;
-  close(): Promise<void>;
-  /** Drop all spaces, requests and issued tokens; options, faults and folders back to the start options. */
-  reset(): void;
-  requests(): RequestLogEntry[];
-  clearRequests(): void;
-  setFaults(rules: FaultRule[]): void;
-  setOptions(partial: Partial<EmulatorOptions>): void;
-  /** Simulate an expired/revoked credential → 401. */
-  revokeToken(token: string): void;
+/** The test hooks of one workspace (the handle's top-level hooks are those of "default"). */
+export interface WorkspaceHooks {
   folders: { add(path: string): void; list(): string[] };
   spaces: {
     list(opts?: { includeTrashed?: boolean }): StoredSpace[];
@@ -232,6 +258,40 @@ export interface EmulatorHandle {
     addGroup(name: string, members?: string[]): void;
     addServicePrincipal(applicationId: string): void;
   };
+}
+
+/** One workspace of the emulator, as `handle.workspace(name)` returns it. */
+export interface WorkspaceView extends WorkspaceHooks {
+  name: string;
+  /** The workspace's first personal access token. */
+  token: string;
+  /** The workspace's caller user. */
+  user: string;
+  /** Drop this workspace's spaces, folders, ACLs, tables and issued tokens (back to its start options). */
+  reset(): void;
+  /** The request log entries of this workspace. */
+  requests(): RequestLogEntry[];
+}
+
+export interface EmulatorHandle extends WorkspaceHooks {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** The default workspace's token. */
+  token: string;
+  close(): Promise<void>;
+  /** Drop all spaces, requests and issued tokens of every workspace; options, faults and folders back to the start options. */
+  reset(): void;
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  setFaults(rules: FaultRule[]): void;
+  /** Top-level workspace options (token, user, folders, …) change the "default" workspace; `workspaces` cannot change. */
+  setOptions(partial: Partial<EmulatorOptions>): void;
+  /** Simulate an expired/revoked credential → 401 (in whichever workspace it belongs to). */
+  revokeToken(token: string): void;
+  /** A workspace by name ("default" = the top-level one); throws for an unknown name. */
+  workspace(name: string): WorkspaceView;
+  /** Names of all workspaces, "default" first. */
+  workspaceNames(): string[];
 }
 
 export interface EmulatedColumn {
