@@ -108,7 +108,7 @@ export function resolveAuthConfig(
 type FileReport =
   | { kind: "skipped" }
   | { kind: "missing" }
-  | { kind: "loaded"; profile: string }
+  | { kind: "loaded"; profile: string; profileHost?: string }
   | { kind: "no-profile"; profile: string };
 
 function loadProfile(
@@ -157,7 +157,7 @@ function loadProfile(
     if (section === undefined) return { kind: "no-profile", profile: "DEFAULT" };
     applySection(section, "DEFAULT", configFilePath, set);
     set("profile", "DEFAULT", `default profile in ${configFilePath}`);
-    return { kind: "loaded", profile: "DEFAULT" };
+    return { kind: "loaded", profile: "DEFAULT", profileHost: nonEmpty(section.host) };
   }
   const section = file.section(profile);
   if (section === undefined) {
@@ -168,7 +168,7 @@ function loadProfile(
     );
   }
   applySection(section, profile, configFilePath, set);
-  return { kind: "loaded", profile };
+  return { kind: "loaded", profile, profileHost: nonEmpty(section.host) };
 }
 
 function applySection(
@@ -239,6 +239,7 @@ function validate(
   }
 
   const { host, workspaceId } = normaliseHost(values.host, (msg) => new AuthConfigError(msg));
+  assertCredentialMatchesHost(host, authType, sources, fileReport);
   const resolved: ResolvedAuthConfig = { host, authType, sources };
   if (workspaceId !== undefined) resolved.workspaceId = workspaceId;
   // Only the selected method's secrets are kept, so an unused one never travels further.
@@ -250,6 +251,24 @@ function validate(
   if (values.profile !== undefined) resolved.profile = values.profile;
   if (values.configFile !== undefined || fileReport.kind === "loaded") resolved.configFile = configFilePath;
   return resolved;
+}
+
+/**
+ * Precedence (explicit → environment → profile) can take the host from one place and the
+ * credential from a profile written for another workspace — e.g. DATABRICKS_HOST for dev with
+ * `--profile prod`. Sending prod's token to dev's host would leak it: refuse, and say how to fix.
+ */
+function assertCredentialMatchesHost(host: string, authType: AuthType, sources: Record<string, string>, report: FileReport): void {
+  if (report.kind !== "loaded" || report.profileHost === undefined) return;
+  const credentialSource = authType === "pat" ? sources.token : sources.clientSecret;
+  if (!credentialSource?.startsWith("profile [") || sources.host?.startsWith("profile [")) return;
+  const profileHost = normaliseHost(report.profileHost, (msg) => new AuthConfigError(msg)).host;
+  if (profileHost === host) return;
+  throw new AuthConfigError(
+    `the host ${host} (from ${sources.host}) is not the host of profile [${report.profile}] (${profileHost}), whose ` +
+      `${authType === "pat" ? "token" : "client secret"} would be used: refusing to send one workspace's credential to another. ` +
+      `Remove the host set by ${sources.host ?? "your settings"}, or select the profile written for ${host}.`,
+  );
 }
 
 function fileReportLine(configFilePath: string, report: FileReport): string {

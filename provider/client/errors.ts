@@ -115,7 +115,10 @@ export function kindForStatus(status: number, errorCode: string | undefined, mes
     // An unknown route is a client/deployment problem, not a missing space.
     if (errorCode === "ENDPOINT_NOT_FOUND") return "other";
     if (/has been trashed/i.test(message)) return "trashed";
-    return "not-found";
+    // Only the API's own answer is a definite not-found. A 404 without it (a proxy's HTML page,
+    // a legacy body) says nothing about the space: refresh must fail, not drop it from state.
+    if (errorCode === "RESOURCE_DOES_NOT_EXIST" || errorCode === "NOT_FOUND") return "not-found";
+    return "other";
   }
   if (status === 409) return "conflict";
   if (status === 429) return "rate-limited";

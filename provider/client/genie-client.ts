@@ -176,7 +176,7 @@ export class GenieClient {
     for (let round = 1; ; round++) {
       try {
         const res = await this.call({ operation: "create", label, method: "POST", path: SPACES_PATH, body: payload, deadline, idempotent: false });
-        return this.toRecord(res.json, "create", label, "POST", SPACES_PATH);
+        return this.claim(this.toRecord(res.json, "create", label, "POST", SPACES_PATH));
       } catch (e) {
         if (e instanceof GenieApiError && ambiguous.has(e)) {
           if (body.title === undefined) {
@@ -184,10 +184,26 @@ export class GenieClient {
             e.retryable = false;
             throw e;
           }
-          const adopted = await this.findCreatedSpace(body, startedAt, deadline);
-          if (adopted) {
-            this.log?.(`create "${label}": request outcome unknown (${e.kind}); adopted space ${adopted.space_id} created by that attempt`);
-            return adopted;
+          const found = await this.findCreatedSpace(body, startedAt, deadline);
+          if (found.space) {
+            this.log?.(`create "${label}": request outcome unknown (${e.kind}); adopted space ${found.space.space_id} created by that attempt`);
+            return this.claim(found.space);
+          }
+          if (found.undated.length > 0) {
+            // Same title and folder, but no create_time to tell a new space from an older one
+            // (older backends): re-sending could duplicate, adopting could take a stranger's space.
+            throw new GenieApiError({
+              kind: e.kind,
+              apiMessage:
+                `the answer to the create was lost (${e.apiMessage}) and spaces ${found.undated.join(", ")} have the same title and folder, ` +
+                `but the API gives no creation time to tell whether one of them was created by this request; not sending the create again to avoid a duplicate. ` +
+                `Check them in the Genie UI, then adopt the right one (adoptSpaceId) or trash it and run again.`,
+              method: "POST",
+              path: SPACES_PATH,
+              operation: "create",
+              label,
+              retryable: false,
+            });
           }
           const delay = retryDelayMs(round, this.backoff());
           if (round >= MAX_CREATE_ROUNDS || Date.now() + delay >= deadline) throw e;
@@ -196,7 +212,7 @@ export class GenieClient {
           await sleep(delay);
           continue;
         }
-        if (!folderCreated && opts.createMissingFolder !== false && body.parent_path && isMissingFolderError(e)) {
+        if (!folderCreated && opts.createMissingFolder !== false && body.parent_path && isMissingFolderError(e, body.parent_path, "create")) {
           // genie-api.md §3: the parent folder must exist; DABs/TF mkdir and retry once.
           folderCreated = true;
           this.log?.(`create "${label}": parent folder ${body.parent_path} is missing; creating it`);
@@ -238,7 +254,7 @@ export class GenieClient {
     try {
       res = await send();
     } catch (e) {
-      if (opts.createMissingFolder === false || !patch.parent_path || !isMissingFolderError(e)) throw e;
+      if (opts.createMissingFolder === false || !patch.parent_path || !isMissingFolderError(e, patch.parent_path, "update")) throw e;
       this.log?.(`update "${label}": target folder ${patch.parent_path} is missing; creating it`);
       await this.mkdirsWithin(patch.parent_path, deadline);
       res = await send();
@@ -364,20 +380,40 @@ export class GenieClient {
   }
 
   /** The space an ambiguous create attempt may have made: same title (or its de-dup form) and folder, created since we started. */
-  private async findCreatedSpace(body: CreateSpaceRequest, startedAt: number, deadline: number): Promise<GenieSpaceRecord | undefined> {
+  /**
+   * After a create whose answer was lost: the space that attempt may have made — same title and
+   * folder, created since the attempt began, not already returned to another create in this
+   * process. `undated` lists same-title candidates the API gave no create_time for.
+   */
+  private async findCreatedSpace(
+    body: CreateSpaceRequest,
+    startedAt: number,
+    deadline: number,
+  ): Promise<{ space?: GenieSpaceRecord; undated: string[] }> {
     const wantedParent = body.parent_path !== undefined ? normaliseFolder(body.parent_path) : undefined;
     const notBefore = startedAt - this.opts.clockSkewMs;
+    const claimed = claimedSpaces(this.host);
     let best: { id: string; created: number } | undefined;
+    const undated: string[] = [];
     for await (const s of this.iterateSpaces(100, "create", body.title, deadline)) {
-      if (!titleMatches(s.title, body.title ?? "")) continue;
+      if (claimed.has(s.space_id) || !titleMatches(s.title, body.title ?? "")) continue;
       if (wantedParent !== undefined && normaliseFolder(s.parent_path ?? "") !== wantedParent) continue;
-      // Without create_time (older backends) a match could be a pre-existing space: never adopt it.
       const created = s.create_time ? Date.parse(s.create_time) : NaN;
-      if (Number.isNaN(created) || created < notBefore) continue;
+      if (Number.isNaN(created)) {
+        undated.push(s.space_id);
+        continue;
+      }
+      if (created < notBefore) continue;
       if (!best || created < best.created) best = { id: s.space_id, created };
     }
-    if (!best) return undefined;
-    return this.readSpace(best.id, true, body.title ?? best.id, "create", deadline);
+    if (!best) return { undated };
+    return { space: await this.readSpace(best.id, true, body.title ?? best.id, "create", deadline), undated };
+  }
+
+  /** Records that a create in this process returned this space, so no other lost create adopts it. */
+  private claim(space: GenieSpaceRecord): GenieSpaceRecord {
+    claimedSpaces(this.host).add(space.space_id);
+    return space;
   }
 
   private backoff() {
@@ -592,8 +628,23 @@ function titleMatches(actual: string, wanted: string): boolean {
 }
 
 /** 404 RESOURCE_DOES_NOT_EXIST on create, or the legacy 400 "Tree node with path … does not exist" (genie-api.md §3). */
-function isMissingFolderError(e: unknown): boolean {
+/**
+ * A missing parent folder (genie-api.md §3: 404 RESOURCE_DOES_NOT_EXIST on newer backends, 400
+ * "Tree node with path … does not exist" on older ones). On create the space does not exist yet,
+ * so a not-found can only be the folder; on update it may be the space itself (trashed), so the
+ * message must name the folder.
+ */
+function isMissingFolderError(e: unknown, folder: string, operation: "create" | "update"): boolean {
   if (!(e instanceof GenieApiError)) return false;
-  if (e.status === 404 && e.kind === "not-found") return true;
-  return e.status === 400 && /Tree node with path .* does not exist/i.test(e.apiMessage);
+  if (e.status === 400 && /Tree node with path .* does not exist/i.test(e.apiMessage)) return true;
+  if (e.status !== 404 || e.kind !== "not-found") return false;
+  return operation === "create" || e.apiMessage.includes(normaliseFolder(folder));
+}
+
+/** Ids of spaces creates in this process returned, per host (see findCreatedSpace). */
+const claimedByHost = new Map<string, Set<string>>();
+function claimedSpaces(host: string): Set<string> {
+  let set = claimedByHost.get(host);
+  if (!set) claimedByHost.set(host, (set = new Set()));
+  return set;
 }

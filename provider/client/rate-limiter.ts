@@ -38,21 +38,26 @@ export class RateLimiter {
     return this.rate;
   }
 
-  /** Reserves a slot; returns how long the caller must wait (ms) before sending. */
-  reserve(now: number = Date.now()): number {
+  /**
+   * Reserves a slot and returns how long the caller must wait (ms) before sending — unless that
+   * wait would pass `deadline`: then nothing is reserved (a caller that gives up must not slow the
+   * others down) and the would-be wait is returned as a negative number.
+   */
+  reserve(now: number = Date.now(), deadline = Infinity): number {
     if (!Number.isFinite(this.rate) || this.rate <= 0) return 0;
     const interval = 1000 / this.rate;
     const tat = Math.max(this.tat, now);
-    const wait = tat - (this.burst - 1) * interval - now;
+    const wait = Math.max(0, tat - (this.burst - 1) * interval - now);
+    if (now + wait > deadline) return -wait;
     this.tat = tat + interval;
-    return Math.max(0, wait);
+    return wait;
   }
 
-  /** Waits for a slot. Rejects (without consuming the deadline) if the wait would pass `deadline`. */
+  /** Waits for a slot. Rejects, reserving nothing, if the wait would pass `deadline`. */
   async acquire(deadline = Infinity): Promise<void> {
-    const wait = this.reserve();
-    if (wait <= 0) return;
-    if (Date.now() + wait > deadline) throw new RateLimitWaitExceedsDeadline(wait);
+    const wait = this.reserve(Date.now(), deadline);
+    if (wait < 0) throw new RateLimitWaitExceedsDeadline(-wait);
+    if (wait === 0) return;
     await new Promise((r) => setTimeout(r, wait));
   }
 

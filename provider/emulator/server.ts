@@ -71,6 +71,8 @@ function resolveOptions(options: EmulatorOptions, token: string): Resolved {
     faults: options.faults ?? [],
     principals: options.principals,
     reassignIds: options.reassignIds ?? false,
+    bodyInWriteAnswers: options.bodyInWriteAnswers ?? true,
+    timestamps: options.timestamps ?? true,
     log: options.log,
   };
 }
@@ -255,6 +257,8 @@ class Emulator {
       pageSizeOver100: o.pageSizeOver100,
       secondDelete: o.secondDelete,
       reassignIds: o.reassignIds,
+      bodyInWriteAnswers: o.bodyInWriteAnswers,
+      timestamps: o.timestamps,
       accessTokenTtlSeconds: o.accessTokenTtlSeconds,
     };
   }
@@ -803,6 +807,8 @@ const JSON_OPTION_KEYS: (keyof EmulatorOptions)[] = [
   "catalog",
   "principals",
   "reassignIds",
+  "bodyInWriteAnswers",
+  "timestamps",
 ];
 
 function optionsFromJson(body: Record<string, unknown>): Partial<EmulatorOptions> {

@@ -25,6 +25,10 @@ export interface StoreSettings {
   catalog?: ReadonlySet<string>;
   /** Replace item ids in serialized_space on every write (genie-api.md §2.3, low confidence). */
   reassignIds?: boolean;
+  /** Create/update answers carry serialized_space + etag (default true). */
+  bodyInWriteAnswers?: boolean;
+  /** Spaces carry create_time/update_time (default true). */
+  timestamps?: boolean;
 }
 
 /**
@@ -189,8 +193,10 @@ export class SpaceStore {
       out.serialized_space = rec.serialized;
       out.etag = rec.etag;
     }
-    out.create_time = rec.createTime;
-    out.update_time = rec.updateTime;
+    if (this.settings().timestamps !== false) {
+      out.create_time = rec.createTime;
+      out.update_time = rec.updateTime;
+    }
     return out;
   }
 
@@ -236,7 +242,7 @@ export class SpaceStore {
 
   create(input: CreateInput, now: number): ApiSpace {
     const rec = this.createRecord(input, now);
-    return this.view(rec, rec, true);
+    return this.view(rec, rec, this.settings().bodyInWriteAnswers !== false);
   }
 
   private createRecord(input: CreateInput, now: number): SpaceRecord {
@@ -319,7 +325,7 @@ export class SpaceStore {
       rec.etag = newEtag();
     }
     if (fieldsChanged || moved || bodyChanged) rec.updateTime = iso(Math.max(now, Date.parse(rec.updateTime) + 1));
-    return this.view(rec, rec, true);
+    return this.view(rec, rec, this.settings().bodyInWriteAnswers !== false);
   }
 
   private requireLevel(rec: SpaceRecord, caller: string | undefined, level: PermissionLevel): void {

@@ -111,6 +111,14 @@ export interface EmulatorOptions {
    * A write whose body differs only in ids is then no change (etag kept). Default false.
    */
   reassignIds?: boolean;
+  /**
+   * Whether create/update answers carry `serialized_space` and `etag` (default true, as the CLI's
+   * test server does). The real answer is not confirmed to (the Terraform PR re-reads after
+   * writing), so clients must cope with false.
+   */
+  bodyInWriteAnswers?: boolean;
+  /** Whether spaces carry `create_time`/`update_time` (default true; older backends omit them, genie-api.md §1.1). */
+  timestamps?: boolean;
   /** Human request log ("METHOD path status ms"); never receives tokens or secrets. */
   log?: (line: string) => void;
 }

@@ -15,6 +15,11 @@ export interface StateEntry {
   options: DeclaredResource["options"];
   /** URNs this resource depends on: deletes run dependents first. */
   dependencies?: string[];
+  /**
+   * Reasons the provider gave when it created (or updated) the object but failed to finish. As
+   * in the engine, such a resource is updated on the next `up` even when Diff reports no change.
+   */
+  initErrors?: string[];
 }
 
 export type StepOp =
@@ -218,6 +223,7 @@ export class Engine {
       // DIFF_UNKNOWN (no diff method): the engine falls back to comparing old and new inputs.
       const changes = d.unknown ? d.replaces.length > 0 || !deepEqual(old.inputs, checked.inputs) : d.changes || d.replaces.length > 0;
       const diff = { changes, replaces: d.replaces };
+      const mustUpdate = changes || (old.initErrors?.length ?? 0) > 0;
 
       if (d.replaces.length > 0) {
         if (r.options.protect || old.options.protect) {
@@ -226,7 +232,7 @@ export class Engine {
         if (dryRun) return { ...base, op: "replace", diff, id: old.id };
         return await this.replace(r, old, checked.inputs, r.options.deleteBeforeReplace ?? d.deleteBeforeReplace, diff);
       }
-      if (changes) {
+      if (mustUpdate) {
         if (dryRun) return { ...base, op: "update", diff, id: old.id };
         try {
           const outputs = await this.host.update(old.id, r.urn, old.outputs, checked.inputs);
@@ -234,7 +240,7 @@ export class Engine {
           return { ...base, op: "update", diff, id: old.id };
         } catch (e) {
           // An update error with id/properties carries the object's real state: record it.
-          if (e instanceof HostError && e.outputs) this.record(r, old.id, checked.inputs, e.outputs);
+          if (e instanceof HostError && e.outputs) this.record(r, old.id, checked.inputs, e.outputs, e.reasons);
           throw e;
         }
       }
@@ -255,7 +261,7 @@ export class Engine {
     } catch (e) {
       // Created but failed to initialize: the engine keeps it in state instead of orphaning it.
       if (e instanceof HostError && e.id) {
-        this.record(r, e.id, inputs, e.outputs ?? {});
+        this.record(r, e.id, inputs, e.outputs ?? {}, e.reasons.length > 0 ? e.reasons : [e.message]);
         return { ...base, op: "failed", error: e.message, id: e.id };
       }
       return { ...base, op: "failed", error: messageOf(e) };
@@ -325,7 +331,7 @@ export class Engine {
     }
   }
 
-  private record(r: DeclaredResource, id: string, inputs: Props, outputs: Props): void {
+  private record(r: DeclaredResource, id: string, inputs: Props, outputs: Props, initErrors?: string[]): void {
     this.entries.set(r.urn, {
       urn: r.urn,
       type: r.type,
@@ -335,6 +341,7 @@ export class Engine {
       outputs: clone(outputs),
       options: clone(r.options),
       ...(r.dependencies?.length ? { dependencies: [...r.dependencies] } : {}),
+      ...(initErrors?.length ? { initErrors: [...initErrors] } : {}),
     });
   }
 }

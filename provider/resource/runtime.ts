@@ -146,8 +146,7 @@ function diff(id: string, olds: Record<string, unknown>, news: Record<string, un
   assertSameWorkspace(olds, client());
   const spec = news as unknown as SpaceSpec;
   const state = olds as unknown as SpaceState;
-  const unknownField = (["title", "warehouseId", "description", "parentPath"] as const).some((k) => spec[k] === UNKNOWN);
-  const changes = unknownField || specChanges(spec, state).length > 0;
+  const changes = specChanges(spec, state).length > 0;
   return { changes, replaces: [], deleteBeforeReplace: false };
 }
 
@@ -163,14 +162,12 @@ function unsetFieldsOf(spec: SpaceSpec): string[] {
  * so state never churns on server-side rewrites.
  */
 function toState(record: GenieSpaceRecord, spec: SpaceSpec, host: string, previous?: SpaceState): SpaceState {
+  // Without a body in the answer, the content is what was declared: a PATCH carrying
+  // serialized_space is a full replacement, and `spec` already holds the state's content on read.
   let serializedSpace = spec.serializedSpace;
-  let etag = record.etag ?? previous?.etag;
-  if (record.serialized_space !== undefined) {
-    if (compareSpaces(spec.serializedSpace, record.serialized_space).length > 0) {
-      serializedSpace = toSerializedSpace(fromSerializedSpace(record.serialized_space));
-    }
-  } else if (previous) {
-    serializedSpace = previous.serializedSpace;
+  const body = bodyOf(record);
+  if (body !== undefined && compareSpaces(spec.serializedSpace, body).length > 0) {
+    serializedSpace = toSerializedSpace(fromSerializedSpace(body));
   }
   const state: SpaceState = {
     spaceId: record.space_id,
@@ -183,15 +180,22 @@ function toState(record: GenieSpaceRecord, spec: SpaceSpec, host: string, previo
   };
   const description = nonEmpty(record.description);
   if (description !== undefined) state.description = description;
+  const etag = record.etag ?? previous?.etag;
   if (etag !== undefined) state.etag = etag;
   const createTime = record.create_time ?? previous?.createTime;
   if (createTime !== undefined) state.createTime = createTime;
   const updateTime = record.update_time ?? previous?.updateTime;
   if (updateTime !== undefined) state.updateTime = updateTime;
-  if (spec.adoptSpaceId !== undefined) state.adoptSpaceId = spec.adoptSpaceId;
-  const unset = unsetFieldsOf(spec);
-  if (unset.length > 0) state.unsetFields = unset;
-  return state;
+  return withBookkeeping(state, spec);
+}
+
+/**
+ * The content in an API answer, or undefined when there is none: GET without CAN EDIT returns
+ * the field empty rather than failing (genie-api.md §1.3), and list/PATCH answers may omit it.
+ */
+function bodyOf(record: GenieSpaceRecord): string | undefined {
+  const body = record.serialized_space;
+  return typeof body === "string" && body.trim() !== "" ? body : undefined;
 }
 
 /** The inputs a program declaring exactly what `state` holds would have (for refresh). */
@@ -257,22 +261,28 @@ async function adopt(spec: SpaceSpec, c: GenieClient): Promise<pulumi.dynamic.Cr
     }
     throw err;
   }
-  const current = toState(record, { ...spec, serializedSpace: spec.serializedSpace }, c.host);
-  if (record.serialized_space === undefined) {
-    throw initError(
+  if (bodyOf(record) === undefined) {
+    // Nothing has been changed yet, so nothing to record: a plain error (recording the space with
+    // the declared content would make the next run believe the adoption succeeded).
+    throw new Error(
       `cannot adopt Genie space ${id}: the API returned no content for it, which means this identity lacks CAN EDIT on the space. Grant CAN EDIT (or CAN MANAGE) and run again.`,
-      id,
-      current,
     );
   }
+  const current = toState(record, spec, c.host);
   const patch = patchFor(spec, current);
-  if (Object.keys(patch).length === 0) return { id, outs: toState(record, spec, c.host) };
+  if (Object.keys(patch).length === 0) return { id, outs: current };
   try {
     const updated = await c.updateSpace(id, patch, { label: spec.title });
-    return { id, outs: toState(updated, spec, c.host, current) };
+    return { id, outs: afterPatch(toState(updated, spec, c.host, current), patch, updated) };
   } catch (err) {
     throw initError(`adopted Genie space ${id} but could not bring it to the declared state: ${errorText(err)}`, id, current);
   }
+}
+
+/** After a content PATCH whose answer has no etag, the old etag no longer describes the content. */
+function afterPatch(state: SpaceState, patch: UpdateSpaceRequest, answer: GenieSpaceRecord): SpaceState {
+  if (patch.serialized_space !== undefined && answer.etag === undefined) delete state.etag;
+  return state;
 }
 
 async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
@@ -312,7 +322,7 @@ async function update(id: string, olds: Record<string, unknown>, news: Record<st
     return { outs: withBookkeeping(state, spec) };
   }
   const record = await c.updateSpace(id, patch, { label: spec.title });
-  return { outs: toState(record, spec, c.host, state) };
+  return { outs: afterPatch(toState(record, spec, c.host, state), patch, record) };
 }
 
 /** `state` with the spec's managed-field list and adoption id (no `undefined` values: the host rejects them). */

@@ -90,9 +90,30 @@ describe("precedence", () => {
 
   test("a named profile only fills attributes not already set", () => {
     writeCfg(CFG);
-    const c = resolve({ profile: "dev" }, { DATABRICKS_HOST: "https://env.cloud.databricks.com" });
-    expect(c).toMatchObject({ host: "https://env.cloud.databricks.com", token: "dapi-dev-token" });
-    expect(c.sources.token).toMatch(/^profile \[dev\] in /);
+    const c = resolve({ profile: "dev" }, { DATABRICKS_TOKEN: "dapi-env-token" });
+    expect(c).toMatchObject({ host: "https://dev.cloud.databricks.com", token: "dapi-env-token" });
+    expect(c.sources.token).toBe("env DATABRICKS_TOKEN");
+    expect(c.sources.host).toMatch(/^profile \[dev\] in /);
+  });
+
+  test("a profile's token is never sent to a host from elsewhere (env host + --profile of another workspace)", () => {
+    writeCfg(CFG);
+    let err: unknown;
+    try {
+      resolve({ profile: "dev" }, { DATABRICKS_HOST: "https://env.cloud.databricks.com" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AuthConfigError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/https:\/\/env\.cloud\.databricks\.com \(from env DATABRICKS_HOST\) is not the host of profile \[dev\] \(https:\/\/dev\.cloud\.databricks\.com\)/);
+    expect(message).not.toContain("dapi-dev-token");
+  });
+
+  test("the same host written differently in env and profile is not a conflict", () => {
+    writeCfg(CFG);
+    const c = resolve({ profile: "dev" }, { DATABRICKS_HOST: "dev.cloud.databricks.com/" });
+    expect(c).toMatchObject({ host: "https://dev.cloud.databricks.com", token: "dapi-dev-token" });
   });
 
   test("profile names containing dots are read as one profile", () => {

@@ -294,3 +294,45 @@ describe("redaction", () => {
     for (const line of logs) expect(line).not.toContain("CANARY");
   });
 });
+
+describe("safety under uncertainty", () => {
+  test("a lost create answer on a backend without create_time is not re-sent: one space, an error naming the candidate", async () => {
+    const e = await start({ timestamps: false, faults: [{ method: "POST", path: "/api/2.0/genie/spaces", kind: "reset-after-commit", times: 1 }] });
+    const client = patClient(e);
+    let err: unknown;
+    try {
+      await client.createSpace(spaceBody("Solo"));
+    } catch (x) {
+      err = x;
+    }
+    const spaces = e.spaces.list();
+    expect(spaces).toHaveLength(1);
+    expect(err).toBeInstanceOf(GenieApiError);
+    expect((err as Error).message).toContain(spaces[0].space_id);
+    expect((err as Error).message).toMatch(/not sending the create again to avoid a duplicate/);
+  });
+
+  test("a lost create answer never adopts a space another create in this process already returned", async () => {
+    const e = await start();
+    const client = patClient(e);
+    const first = await client.createSpace(spaceBody("Twin"));
+    e.setFaults([{ method: "POST", path: "/api/2.0/genie/spaces", kind: "reset-after-commit", times: 1 }]);
+    const second = await client.createSpace(spaceBody("Twin"));
+    expect(second.space_id).not.toBe(first.space_id);
+    expect(e.spaces.list()).toHaveLength(2);
+  });
+
+  test("moving a trashed space reports not-found and creates no folder", async () => {
+    const e = await start();
+    const client = patClient(e);
+    const created = await client.createSpace(spaceBody("Gone"));
+    e.spaces.trash(created.space_id);
+    const outcome = await client.updateSpace(created.space_id, { parent_path: "/Shared/new-folder" }).then(
+      () => "updated",
+      (x: unknown) => (isNotFound(x) ? "not-found" : String(x)),
+    );
+    expect(outcome).toBe("not-found");
+    expect(genieRequests(e).filter((r) => r.path === "/api/2.0/workspace/mkdirs")).toHaveLength(0);
+    expect(e.folders.list()).not.toContain("/Shared/new-folder");
+  });
+});

@@ -117,3 +117,14 @@ test("redactSecrets scrubs PATs, client secrets, JWTs, auth headers and key=valu
   expect(redactSecrets("my exactsecretvalue here", ["exactsecretvalue"])).toBe("my [REDACTED] here");
   expect(redactSecrets("invalid token: expired")).toBe("invalid token: expired");
 });
+
+describe("rate limiter deadline", () => {
+  test("a caller that would wait past its deadline reserves nothing, so it does not slow the others", async () => {
+    const { RateLimiter } = await import("../../provider/client");
+    const rl = new RateLimiter({ requestsPerSecond: 10, burst: 1 });
+    const t = 1_000_000;
+    expect(rl.reserve(t)).toBe(0);
+    expect(rl.reserve(t, t + 10)).toBeLessThan(0); // would wait 100 ms: refused
+    expect(rl.reserve(t)).toBeCloseTo(100); // the refused call took no slot
+  });
+});

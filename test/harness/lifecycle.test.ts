@@ -201,6 +201,20 @@ test("a create that fails after the object exists is recorded in state with the 
   expect(entry.outputs).toMatchObject({ value: "2", path: path.join(dir, "objects", `${entry.id}.json`) });
 });
 
+test("a resource created with an init error is updated on the next up even when diff finds no change", async () => {
+  const dir = tempDir();
+  const engine = new Engine({ host });
+  await engine.up(await declare(dir, { broken: { value: "2", failCreate: "withId" } }));
+  expect(engine.state()[0].initErrors).toEqual(["tagging failed"]);
+
+  // Same inputs minus the failure switch: Diff alone would say "same"; the engine still updates.
+  const rerun = await engine.up(await declare(dir, { broken: { value: "2", failCreate: "withId" } }));
+
+  expect(rerun.steps[0].op).toBe("update");
+  expect(readLog(dir).filter((e) => e.op === "update")).toHaveLength(1);
+  expect(engine.state()[0].initErrors).toBeUndefined();
+});
+
 test("an update that fails after applying records the properties the error carries and counts as failed", async () => {
   const dir = tempDir();
   const engine = new Engine({ host });

@@ -154,4 +154,37 @@ describe("GenieSpace safety through the provider host", () => {
     const preview = await s.engine.preview(resources);
     expect(preview.steps[0].op).toBe("update");
   });
+
+  test("a content update whose answer carries no body keeps the new content in state", async () => {
+    s = await startScenario({ emulator: { bodyInWriteAnswers: false } });
+    await s.engine.up(await s.declare({ a: { warehouseId: "wh1", space: salesSpace(1) } }));
+    const edited = { a: { warehouseId: "wh1", space: salesSpace(1, { instructions: { text_instructions: ["Now in USD."] } }) } };
+    const up = await s.engine.up(await s.declare(edited));
+    expect(up.steps[0].op).toBe("update");
+    expect(s.engine.state()[0].outputs.serializedSpace).toContain("Now in USD.");
+    expect((await s.engine.preview(await s.declare(edited))).steps[0].op).toBe("same");
+    expect((await s.engine.refresh()).changed).toBe(0);
+  });
+
+  test("a 404 that is not the API's own not-found (a proxy's HTML page) fails the refresh and keeps the space", async () => {
+    s = await startScenario();
+    await s.engine.up(await s.declare({ a: { warehouseId: "wh1", space: salesSpace(1) } }));
+    const before = s.engine.state();
+    s.emulator.setFaults([{ method: "GET", kind: "html", status: 404 }]);
+    const refresh = await s.engine.refresh();
+    expect(refresh.steps[0].op).toBe("failed");
+    expect(refresh.steps[0].error).toMatch(/HTTP 404 GET/);
+    expect(s.engine.state()).toEqual(before);
+  });
+
+  test("adopting a space this identity cannot edit fails plainly and records nothing", async () => {
+    s = await startScenario();
+    const made = s.emulator.spaces.uiCreate({ title: "Theirs", warehouse_id: "wh1", serialized_space: JSON.stringify({ version: 2, data_sources: { tables: [{ identifier: "x.y.old" }] } }) });
+    s.emulator.spaces.setPermission(made.space_id, s.emulator.token, "CAN_RUN");
+    const up = await s.engine.up(await s.declare({ theirs: { warehouseId: "wh1", space: salesSpace(1), adoptSpaceId: made.space_id } }));
+    expect(up.steps[0].op).toBe("failed");
+    expect(up.steps[0].error).toMatch(/lacks CAN EDIT/);
+    expect(s.engine.state()).toEqual([]);
+    expect(s.emulator.spaces.get(made.space_id)!.serialized_space).toContain("x.y.old");
+  });
 });
