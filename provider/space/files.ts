@@ -3,11 +3,13 @@
  * canonical definitions. Every problem of every file is collected and reported together, each
  * with file:line:col (positions come from the `yaml` package's LineCounter).
  */
-import { promises as fs } from "node:fs";
+import { promises as fs, readFileSync } from "node:fs";
 import * as nodePath from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Document, Node as YamlNode } from "yaml";
 import type { SpaceDefinition } from "./model";
+import { fastParseYaml } from "./fast-yaml";
+import { loadOutcomesInWorkers, WORKER_THRESHOLD, workerScript } from "./file-pool";
 import { Dialect, readSpace } from "./normalize";
 import { joinPath, suggestKey } from "./problems";
 import { hasVariableSyntax, substituteVariables } from "./variables";
@@ -49,6 +51,7 @@ function formatProblem(p: SpaceFileProblem): string {
 
 const SPACE_FILE = /\.(ya?ml|json)$/i;
 const BUNDLE_EXPORT = /\.geniespace\.json$/i;
+const JSON_FILE = /\.json$/i;
 /** Folders never scanned: genie-forge keeps variable files (not spaces) in `environments/`. */
 const SKIPPED_DIRS = new Set(["environments", "node_modules"]);
 
@@ -56,7 +59,7 @@ const META_KEYS = ["name", "title", "description", "warehouse_id", "parent_path"
 const FORGE_META_KEYS = ["space_id", "author", "tags"];
 const CONTENT_KEYS = ["config", "data_sources", "instructions", "benchmarks", "sample_questions"];
 
-type Segment = string | number;
+export type Segment = string | number;
 
 async function listSpaceFiles(root: string): Promise<string[]> {
   const stat = await fs.stat(root);
@@ -133,7 +136,8 @@ interface ParsedFile {
 
 class FileContext {
   readonly problems: SpaceFileProblem[] = [];
-  constructor(private readonly parsed: ParsedFile, private readonly text: string) {}
+  /** `fast`: the data came from the fast parser, so any problem means re-reading with the reference one. */
+  constructor(private readonly parsed: ParsedFile, private readonly text: string, private readonly fast = false) {}
 
   /** Positions are only computed when a problem is reported (the fast path never builds them). */
   private ensureDoc(): { doc: Document; lc: LineCounter } {
@@ -145,18 +149,21 @@ class FileContext {
   }
 
   at(offset: number, path: string, message: string): void {
+    if (this.fast) throw new NeedsReferenceParse();
     const { lc } = this.ensureDoc();
     const { line, col } = lc.linePos(offset);
     this.problems.push({ file: this.parsed.file, line, col, path, message });
   }
 
   report(segs: Segment[], message: string): void {
+    if (this.fast) throw new NeedsReferenceParse();
     const { doc } = this.ensureDoc();
     this.at(offsetOf(doc, segs), segsToPath(segs), message);
   }
 
   /** Report at the position of `needle` inside the value at `segs` (e.g. a `${name}` reference). */
   reportIn(segs: Segment[], needle: string, message: string): void {
+    if (this.fast) throw new NeedsReferenceParse();
     const { doc } = this.ensureDoc();
     const node = valueNodeAt(doc, segs);
     const [start, end] = node?.range ?? [offsetOf(doc, segs), offsetOf(doc, segs)];
@@ -179,34 +186,41 @@ function segsToPath(segs: Segment[]): string {
   return segs.reduce<string>((p, s) => joinPath(p, s), "");
 }
 
-/** A path built only when a problem needs it (resolving variables visits every value). */
-interface PathLink { parent?: PathLink; seg: Segment }
-
-function linkToSegs(link: PathLink | undefined): Segment[] {
-  const segs: Segment[] = [];
-  for (let l = link; l; l = l.parent) segs.unshift(l.seg);
-  return segs;
-}
-
 /**
  * Resolve `${name}` in every string value of the freshly parsed data, in place (keys are left
  * alone). A missing variable is reported at the exact position of its reference in the file.
+ * `segs` is one shared stack (pushed and popped while walking): this visits every value of every
+ * file, and a path is only copied when a problem needs it.
  */
-function resolveVariables(value: unknown, link: PathLink | undefined, ctx: FileContext, vars: Record<string, string>): unknown {
+function resolveVariables(value: unknown, segs: Segment[], ctx: FileContext, vars: Record<string, string>): unknown {
   if (typeof value === "string") {
     if (!hasVariableSyntax(value)) return value;
     const { value: resolved, missing } = substituteVariables(value, vars);
     for (const m of missing) {
       const reference = "${" + m.name + "}";
-      ctx.reportIn(linkToSegs(link), reference, `undefined variable "${m.name}": define ${m.name} in the variables (or the environment file), or write ${"$$" + "{" + m.name + "}"} for a literal "${reference}"`);
+      ctx.reportIn(segs.slice(), reference, `undefined variable "${m.name}": define ${m.name} in the variables (or the environment file), or write ${"$$" + "{" + m.name + "}"} for a literal "${reference}"`);
     }
     return resolved;
   }
+  if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = resolveVariables(value[i], { parent: link, seg: i }, ctx, vars);
-  } else if (value !== null && typeof value === "object") {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === "string" && !hasVariableSyntax(item)) continue;
+      segs.push(i);
+      value[i] = resolveVariables(item, segs, ctx, vars);
+      segs.pop();
+    }
+  } else {
     const rec = value as Record<string, unknown>;
-    for (const k of Object.keys(rec)) rec[k] = resolveVariables(rec[k], { parent: link, seg: k }, ctx, vars);
+    for (const k in rec) {
+      if (!Object.prototype.hasOwnProperty.call(rec, k)) continue;
+      const item = rec[k];
+      if (typeof item === "string" ? !hasVariableSyntax(item) : item === null || typeof item !== "object") continue;
+      segs.push(k);
+      rec[k] = resolveVariables(item, segs, ctx, vars);
+      segs.pop();
+    }
   }
   return value;
 }
@@ -283,11 +297,41 @@ function loadEntry(
   return loaded;
 }
 
-async function loadFile(file: string, vars: Record<string, string>, names: Map<string, string>, out: LoadedSpace[]): Promise<SpaceFileProblem[]> {
-  const text = await fs.readFile(file, "utf8");
+/** A space read from one file, with what the cross-file name check needs to report on it. */
+export interface FileSpace {
+  space: LoadedSpace;
+  /** path of the space's entry in its file ([] for a one-space file, ["spaces", i] in a list) */
+  segs: Segment[];
+  /** how many of the file's problems precede this space (keeps the report in file order) */
+  problemIndex: number;
+}
+
+/** Everything one file yields: its spaces and its problems (names are checked across files later). */
+export interface FileOutcome { spaces: FileSpace[]; problems: SpaceFileProblem[] }
+
+/** Thrown by a fast-path FileContext at the first problem: the file is re-read with the reference parser. */
+class NeedsReferenceParse extends Error {}
+
+/**
+ * Validate one file's text. Pure (no I/O), so the worker pool runs the very same function.
+ * YAML goes through js-yaml first (fast-yaml.ts); at the first problem the whole file is re-read
+ * with the `yaml` package, so every reported problem, message and position comes from the same
+ * code as before the fast path existed.
+ */
+export function loadSpaceText(file: string, text: string, vars: Record<string, string>): FileOutcome {
+  if (!JSON_FILE.test(file)) {
+    const fast = fastParseYaml(text);
+    if (fast) {
+      try {
+        return validateData(new FileContext({ file }, text, true), file, text, fast.data, vars);
+      } catch (e) {
+        if (!(e instanceof NeedsReferenceParse)) throw e;
+      }
+    }
+  }
   const parsed: ParsedFile = { file };
   const ctx = new FileContext(parsed, text);
-  const json = /\.json$/i.test(file);
+  const json = JSON_FILE.test(file);
   let data: unknown;
   if (json) {
     try {
@@ -297,23 +341,32 @@ async function loadFile(file: string, vars: Record<string, string>, names: Map<s
     }
   }
   if (data === undefined) {
-    const doc = parseDocument(text);
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter });
     // Only the first syntax error: the parser's later ones are usually consequences of it.
     const [err] = doc.errors;
     if (err) {
       ctx.at(err.pos[0], "", `${err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}: fix the ${json ? "JSON" : "YAML"} syntax`);
-      return ctx.problems;
+      return { spaces: [], problems: ctx.problems };
     }
     data = doc.toJS();
+    // toJS() returns fresh objects, so the document stays valid for positions.
+    parsed.doc = doc;
+    parsed.lineCounter = lineCounter;
   }
-  if (hasVariableSyntax(text)) data = resolveVariables(data, undefined, ctx, vars);
+  return validateData(ctx, file, text, data, vars);
+}
+
+function validateData(ctx: FileContext, file: string, text: string, data: unknown, vars: Record<string, string>): FileOutcome {
+  const spaces: FileSpace[] = [];
+  if (hasVariableSyntax(text)) data = resolveVariables(data, [], ctx, vars);
   if (data === null || data === undefined) {
     ctx.at(0, "", "the file is empty: write a space (name, title, warehouse_id, data_sources, …)");
-    return ctx.problems;
+    return { spaces, problems: ctx.problems };
   }
   if (typeof data !== "object" || Array.isArray(data)) {
     ctx.at(0, "", "expected a space (a mapping) or a spaces: list at the top of the file");
-    return ctx.problems;
+    return { spaces, problems: ctx.problems };
   }
   const top = data as Record<string, unknown>;
   const entries: Array<{ value: unknown; segs: Segment[] }> = [];
@@ -333,16 +386,40 @@ async function loadFile(file: string, vars: Record<string, string>, names: Map<s
   const single = entries.length === 1 && entries[0].segs.length === 0;
   for (const { value, segs } of entries) {
     const loaded = loadEntry(ctx, file, value, segs, single, forgeFile, vars);
-    if (!loaded) continue;
-    const other = names.get(loaded.name);
-    if (other) {
-      ctx.report([...segs, "name"], `space name "${loaded.name}" is already used in ${other}: names must be unique, rename one`);
-      continue;
-    }
-    names.set(loaded.name, file);
-    out.push(loaded);
+    if (loaded) spaces.push({ space: loaded, segs, problemIndex: ctx.problems.length });
   }
-  return ctx.problems;
+  return { spaces, problems: ctx.problems };
+}
+
+/**
+ * Merge per-file outcomes in file order: space names must be unique across all files. A clash
+ * is reported in the later file, right after that space's own problems (as a sequential load would).
+ */
+function mergeOutcomes(
+  files: readonly string[], outcomes: readonly FileOutcome[], textOf: (file: string) => string,
+): { spaces: LoadedSpace[]; problems: SpaceFileProblem[] } {
+  const names = new Map<string, string>();
+  const spaces: LoadedSpace[] = [];
+  const problems: SpaceFileProblem[] = [];
+  outcomes.forEach((outcome, i) => {
+    const file = files[i];
+    let next = 0;
+    let ctx: FileContext | undefined;
+    for (const { space, segs, problemIndex } of outcome.spaces) {
+      const other = names.get(space.name);
+      if (!other) {
+        names.set(space.name, file);
+        spaces.push(space);
+        continue;
+      }
+      while (next < problemIndex) problems.push(outcome.problems[next++]);
+      ctx ??= new FileContext({ file }, textOf(file));
+      ctx.report([...segs, "name"], `space name "${space.name}" is already used in ${other}: names must be unique, rename one`);
+      problems.push(...ctx.problems.splice(0));
+    }
+    while (next < outcome.problems.length) problems.push(outcome.problems[next++]);
+  });
+  return { spaces, problems };
 }
 
 /**
@@ -355,10 +432,29 @@ export async function loadSpaceFiles(path: string, opts: LoadOptions = {}): Prom
     ...(opts.env !== undefined ? { env: opts.env, ...(await environmentVariables(path, opts.env)) } : {}),
     ...(opts.variables ?? {}),
   };
-  const out: LoadedSpace[] = [];
-  const names = new Map<string, string>();
-  const problems: SpaceFileProblem[] = [];
-  for (const file of files) problems.push(...(await loadFile(file, vars, names, out)));
+  const script = files.length > WORKER_THRESHOLD ? workerScript() : undefined;
+  const outcomes = script ? await loadOutcomesInWorkers(script, files, vars, (file) => loadSpaceText(file, readFileSync(file, "utf8"), vars)) : await loadOutcomes(files, vars);
+  const { spaces, problems } = mergeOutcomes(files, outcomes, (file) => readFileSync(file, "utf8"));
   if (problems.length) throw new SpaceFileError(problems);
-  return out;
+  return spaces;
+}
+
+/** How many files are read at once: enough to keep the disk busy, few enough to bound memory. */
+const READ_CONCURRENCY = 16;
+
+/** Read and validate files in process, reading ahead with bounded concurrency; results in file order. */
+async function loadOutcomes(files: readonly string[], vars: Record<string, string>): Promise<FileOutcome[]> {
+  const texts: Array<Promise<string> | undefined> = new Array(files.length);
+  let started = 0;
+  const startReads = (upTo: number) => {
+    for (; started < files.length && started < upTo; started++) texts[started] = fs.readFile(files[started], "utf8");
+  };
+  const outcomes: FileOutcome[] = [];
+  for (let i = 0; i < files.length; i++) {
+    startReads(i + READ_CONCURRENCY);
+    const text = await texts[i]!;
+    texts[i] = undefined; // let the text go once validated
+    outcomes.push(loadSpaceText(files[i], text, vars));
+  }
+  return outcomes;
 }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** genie-api.md §2.3: ids are exactly 32 lowercase hex characters (uuid4().hex). */
 export const ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -13,5 +13,13 @@ export function isValidId(id: string): boolean {
  */
 export function deriveId(kind: string, content: string): string {
   const normalised = content.replace(/\s+/g, " ").trim();
-  return createHash("sha256").update(`${kind}\n${normalised}`).digest("hex").slice(0, 32);
+  return sha256Hex(`${kind}\n${normalised}`).slice(0, 32);
+}
+
+type OneShotHash = (algorithm: string, data: string, encoding: "hex") => string;
+const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
+
+/** `crypto.hash` (Node ≥ 20.12) gives the same digest without a Hash object per id (ids are derived by the hundred per space). */
+function sha256Hex(text: string): string {
+  return oneShot ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text).digest("hex");
 }

@@ -85,9 +85,10 @@ export const RELATIONSHIP_TYPES = ["many_to_one", "one_to_many", "one_to_one", "
 export type RelationshipType = (typeof RELATIONSHIP_TYPES)[number];
 
 // ---------------------------------------------------------------------------
-// zod schemas. The hand-written reader in normalize.ts does the real validation
-// (it reports every problem with a path and a fix); these schemas describe the
-// same shapes for callers that want a zod schema (docs, editors, other tools).
+// zod schemas describing the canonical body and the friendly form for callers
+// that want a zod schema (docs, editors, other tools). Validation itself uses the
+// strict schema in shape.ts (wrong types and unknown keys, mapped to the reader's
+// messages) and the rules in normalize.ts (ids, uniqueness, limits, …).
 // ---------------------------------------------------------------------------
 
 const text = z.array(z.string());

@@ -11,7 +11,8 @@ import type {
   SqlParameter, SqlSnippets, TableSource, TextInstruction,
 } from "./model";
 import { RELATIONSHIP_TYPES } from "./model";
-import { joinPath, SpaceProblem, suggestKey } from "./problems";
+import { describe, joinPath, SpaceProblem, suggestKey } from "./problems";
+import { shapeProblems } from "./shape";
 import { splitLines } from "./text";
 
 /**
@@ -39,13 +40,6 @@ const RT_PREFIX = "FROM_RELATIONSHIP_TYPE_";
 type Rec = Record<string, unknown>;
 interface Issue extends SpaceProblem { kind: "shape" | "rule" }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
-  return `the ${typeof v} ${String(v)}`;
-}
 
 function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
   // genie-api.md §2.4: "Sorting = plain byte-wise string order" (not locale order).
@@ -82,6 +76,35 @@ class Reader {
   get forge(): boolean { return this.opts.dialect === "genie-forge"; }
 
   shape(path: string, message: string): void { this.issues.push({ path, message, kind: "shape" }); }
+
+  /**
+   * Shape problems found by zod (shape.ts), keyed by path; set in strict mode. The reader reports
+   * them where it meets the field, so the report keeps the order of the input's sections.
+   */
+  zod?: Map<string, string[]>;
+  private readonly zodReported = new Set<string>();
+
+  /**
+   * A wrong type or an unknown key at `path`. In strict mode zod has validated the shape, and its
+   * problems at this path are reported (once); `message` is the reader's own wording, used for the
+   * parts zod does not cover (join specs, default_value) and in lenient mode.
+   */
+  typed(path: string, message: string): void {
+    const fromZod = this.zod?.get(path);
+    if (!fromZod) { this.shape(path, message); return; }
+    if (this.zodReported.has(path)) return;
+    this.zodReported.add(path);
+    for (const m of fromZod) this.shape(path, m);
+  }
+
+  /** Zod problems the reader never met (e.g. inside an item it skipped for a missing required field). */
+  reportRemainingZodProblems(): void {
+    for (const [path, messages] of this.zod ?? []) {
+      if (this.zodReported.has(path)) continue;
+      this.zodReported.add(path);
+      for (const m of messages) this.shape(path, m);
+    }
+  }
   rule(path: string, message: string): void { if (this.strict) this.issues.push({ path, message, kind: "rule" }); }
 
   /** A mapping with known keys; unknown keys are reported (strict) or returned for preservation (lenient). */
@@ -89,7 +112,7 @@ class Reader {
     const extras: Rec = {};
     if (v === undefined || v === null) return { extras };
     if (typeof v !== "object" || Array.isArray(v)) {
-      this.shape(path, `expected a mapping with fields like ${known.slice(0, 3).join(", ")}; got ${describe(v)}`);
+      this.typed(path, `expected a mapping with fields like ${known.slice(0, 3).join(", ")}; got ${describe(v)}`);
       return { extras };
     }
     const rec = v as Rec;
@@ -97,7 +120,7 @@ class Reader {
       if (known.includes(key) || allowedExtra.includes(key)) continue;
       if (this.strict) {
         const hint = suggestKey(key, [...known, ...allowedExtra]);
-        this.shape(joinPath(path, key), hint
+        this.typed(joinPath(path, key), hint
           ? `unknown field "${key}": did you mean "${hint}"?`
           : `unknown field "${key}": allowed fields here are ${known.join(", ")}`);
       } else {
@@ -110,7 +133,7 @@ class Reader {
   list(v: unknown, path: string): unknown[] {
     if (v === undefined || v === null) return [];
     if (!Array.isArray(v)) {
-      this.shape(path, `expected a list; got ${describe(v)}: write it as a YAML list ("- item") or a JSON array`);
+      this.typed(path, `expected a list; got ${describe(v)}: write it as a YAML list ("- item") or a JSON array`);
       return [];
     }
     return v;
@@ -128,11 +151,11 @@ class Reader {
       const parts: string[] = [];
       v.forEach((p, i) => {
         if (typeof p === "string") parts.push(p);
-        else this.shape(joinPath(path, i), `expected a string; got ${describe(p)}: quote the value`);
+        else this.typed(joinPath(path, i), `expected a string; got ${describe(p)}: quote the value`);
       });
       s = parts.join("");
     } else {
-      this.shape(path, `expected text (a string or a list of strings); got ${describe(v)}: quote the value`);
+      this.typed(path, `expected text (a string or a list of strings); got ${describe(v)}: quote the value`);
       return undefined;
     }
     if (s.trim() === "") {
@@ -155,7 +178,7 @@ class Reader {
     items.forEach((item, i) => {
       if (typeof item === "string") { if (item !== "") out.push(item); }
       else if (typeof item === "number" || typeof item === "boolean") out.push(String(item));
-      else this.shape(joinPath(path, i), `expected a string; got ${describe(item)}`);
+      else this.typed(joinPath(path, i), `expected a string; got ${describe(item)}`);
     });
     return out.length ? out : undefined;
   }
@@ -166,7 +189,7 @@ class Reader {
       return undefined;
     }
     if (typeof v !== "string") {
-      this.shape(path, `expected a string; got ${describe(v)}: quote the value`);
+      this.typed(path, `expected a string; got ${describe(v)}: quote the value`);
       return undefined;
     }
     return v;
@@ -175,7 +198,7 @@ class Reader {
   bool(v: unknown, path: string): boolean | undefined {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== "boolean") {
-      this.shape(path, `expected true or false; got ${describe(v)}`);
+      this.typed(path, `expected true or false; got ${describe(v)}`);
       return undefined;
     }
     return v;
@@ -204,7 +227,7 @@ class Reader {
       id = deriveId(kind, content);
       derived = true;
     } else if (typeof raw !== "string") {
-      this.shape(idPath, `expected a string id; got ${describe(raw)}: quote it, or remove it to derive one`);
+      this.typed(idPath, `expected a string id; got ${describe(raw)}: quote it, or remove it to derive one`);
       id = deriveId(kind, content);
     } else if (isValidId(raw) || !this.strict) {
       id = raw;
@@ -670,6 +693,12 @@ function readBody(r: Reader, input: unknown, ignoreKeys: readonly string[]): Spa
     r.shape("", `expected a space definition (a mapping with data_sources, instructions, …); got ${describe(body)}`);
     return undefined;
   }
+  // Strict reads validate the input's shape with zod first (shape.ts); its problems are reported
+  // by the reader as it meets each field.
+  if (r.strict) {
+    const problems = shapeProblems(body, r.forge, ignoreKeys);
+    if (problems.size) r.zod = problems;
+  }
   const { rec: top, extras } = r.object(body, "", KEYS.top, ignoreKeys);
   if (!top) return undefined;
   if (top.version !== undefined && top.version !== 1 && top.version !== 2) {
@@ -723,6 +752,7 @@ function readBody(r: Reader, input: unknown, ignoreKeys: readonly string[]): Spa
   const bench = withExtras(benchmarks.length ? { questions: benchmarks } : {}, bmExtras);
   if (Object.keys(bench).length) out.benchmarks = bench;
   const def = withExtras(out, extras) as unknown as SpaceDefinition;
+  r.reportRemainingZodProblems();
   checkLimits(r, def);
   return def;
 }
@@ -737,6 +767,25 @@ const canonicalBodies = new WeakMap<object, string>();
 
 function rememberCanonical(definition: SpaceDefinition): void {
   canonicalBodies.set(definition, JSON.stringify(definition));
+}
+
+/**
+ * The canonical body remembered for a definition a strict read just produced (no mutation check:
+ * for the file loader's worker threads, which hand the body itself to the main thread).
+ */
+export function rememberedBody(definition: SpaceDefinition): string | undefined {
+  return canonicalBodies.get(definition);
+}
+
+/**
+ * The definition a worker thread produced, rebuilt from its canonical body. `JSON.parse` of the
+ * canonical text gives back the same objects in the same key order, so the body is remembered
+ * as is and toSerializedSpace stays cheap on the main thread.
+ */
+export function definitionFromBody(body: string): SpaceDefinition {
+  const definition = JSON.parse(body) as SpaceDefinition;
+  canonicalBodies.set(definition, body);
+  return definition;
 }
 
 /** The canonical body if `definition` is unchanged since a strict read produced it. */

@@ -51,3 +51,12 @@ export function joinPath(base: string, key: string | number): string {
   if (typeof key === "number") return `${base}[${key}]`;
   return base ? `${base}.${key}` : key;
 }
+
+/** How a value is named in messages ("the string \"x\"", "a list", …). */
+export function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
+  return `the ${typeof v} ${String(v)}`;
+}

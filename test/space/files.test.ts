@@ -196,6 +196,22 @@ describe("errors", () => {
     expect(err.problems).toEqual([expect.objectContaining({ file: two, line: 1, path: "name", message: expect.stringContaining("already used") })]);
   });
 
+  it("reports a name clash in file order, between the problems of the spaces around it", async () => {
+    await write("a.yaml", "name: same\ntitle: A\nwarehouse_id: wh\n");
+    const b = await write("b.yaml", [
+      "spaces:",
+      "  - {name: first, title: F, warehouse_id: wh, data_sources: {tables: [only.two]}}",
+      "  - {name: same, title: S, warehouse_id: wh}",
+      "  - {name: third, title: T, warehouse_id: wh, data_sources: {tables: [x.y]}}",
+    ].join("\n"));
+    const err = await loadError(dir);
+    expect(err.problems.map((p) => [p.file, p.line, p.path])).toEqual([
+      [b, 2, "spaces[0].data_sources.tables[0].identifier"],
+      [b, 3, "spaces[1].name"],
+      [b, 4, "spaces[2].data_sources.tables[0].identifier"],
+    ]);
+  });
+
   it("requires a warehouse_id", async () => {
     const file = await write("nowh.yaml", "title: A\n");
     const err = await loadError(file);
