@@ -313,8 +313,8 @@ export class GenieClient {
   }
 
   /** GET /api/2.0/preview/scim/v2/Me: who these credentials act as. */
-  async currentUser(): Promise<CurrentUserRecord> {
-    const deadline = Date.now() + this.opts.operationTimeoutMs;
+  async currentUser(opts: { timeoutMs?: number } = {}): Promise<CurrentUserRecord> {
+    const deadline = Date.now() + (opts.timeoutMs ?? this.opts.operationTimeoutMs);
     const res = await this.call({ operation: "read", label: "current user", method: "GET", path: CURRENT_USER_PATH, deadline, idempotent: true });
     return (res.json ?? {}) as CurrentUserRecord;
   }

@@ -32,12 +32,22 @@ export function configureProvider(req: pulumi.dynamic.ConfigureRequest): Promise
     const value: unknown = req.config.get(key);
     return typeof value === "string" && value !== "" ? value : undefined;
   };
-  clients.clear();
   return Promise.resolve();
 }
 
+// Parsed once per configuration (or once from PULUMI_CONFIG); a bad value fails every call alike.
+let parsed: { lookup: ConfigLookup | undefined; settings?: ProviderSettings; error?: unknown } | undefined;
+
 function currentSettings(): ProviderSettings {
-  return settingsFromConfig(configLookup ?? environmentConfig());
+  if (!parsed || parsed.lookup !== configLookup) {
+    try {
+      parsed = { lookup: configLookup, settings: settingsFromConfig(configLookup ?? environmentConfig()) };
+    } catch (error) {
+      parsed = { lookup: configLookup, error };
+    }
+  }
+  if (parsed.error !== undefined) throw parsed.error;
+  return parsed.settings as ProviderSettings;
 }
 
 /**

@@ -73,12 +73,14 @@ const MODES: readonly PermissionsMode[] = ["authoritative", "additive"];
 // ---------------------------------------------------------------------------------------------- settings & client
 
 const callers = new WeakMap<GenieClient, Promise<string>>();
+/** How long the preview's "who keeps CAN_MANAGE" line may wait for SCIM /Me. */
+const ANNOUNCE_TIMEOUT_MS = 5_000;
 
 /** Who Pulumi runs as (principal key), from SCIM /Me; asked once per client. */
-function callerKey(c: GenieClient): Promise<string> {
+function callerKey(c: GenieClient, timeoutMs?: number): Promise<string> {
   let p = callers.get(c);
   if (!p) {
-    p = c.currentUser().then((me) => {
+    p = c.currentUser({ timeoutMs }).then((me) => {
       const key = currentPrincipalKey(me);
       if (!key) throw new Error(`cannot tell which identity ${c.host} knows these credentials as: GET /api/2.0/preview/scim/v2/Me returned no userName.`);
       return key;
@@ -265,7 +267,8 @@ async function announceManager(spec: PermissionsSpec): Promise<void> {
   let who = "the identity Pulumi runs as";
   let key: string | undefined;
   try {
-    key = await callerKey(client());
+    // Only a courtesy line for the preview: never wait long for it (check should stay fast offline).
+    key = await callerKey(client(), ANNOUNCE_TIMEOUT_MS);
     who = describeKey(key);
   } catch {
     // credentials or network not usable yet: the operations themselves will say so

@@ -5,7 +5,8 @@
  * client and auth modules) — lives here at module level, once per provider process.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { isNotFound, type GenieClient, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
+// The API returns folders without the `/Workspace` prefix (genie-api.md §1.1); compare them so.
+import { isNotFound, normaliseFolder, type GenieClient, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
 import { compareSpaces, fromSerializedSpace, normalizeSpace, toSerializedSpace } from "../space";
 import { assertSameWorkspace as assertWorkspace, configureProvider, isUnknown, providerClient as client, UNKNOWN } from "./context";
 
@@ -33,14 +34,6 @@ export interface SpaceState extends SpaceSpec {
 }
 
 const OPTIONAL_FIELDS = ["description", "parentPath"] as const;
-
-/** `/Workspace/Users/a/` → `/Users/a` (genie-api.md §1.1: the API returns paths without `/Workspace`). */
-export function normalizeParentPath(path: string): string {
-  let p = path.trim();
-  if (p === "/Workspace" || p.startsWith("/Workspace/")) p = p.slice("/Workspace".length) || "/";
-  if (p.length > 1) p = p.replace(/\/+$/, "");
-  return p;
-}
 
 function nonEmpty(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
@@ -80,7 +73,7 @@ function check(olds: Record<string, unknown>, news: Record<string, unknown>): pu
         property: "parentPath",
         reason: `parentPath must be an absolute workspace folder such as "/Users/me@example.com/genie" or "/Workspace/Shared/genie" (got ${JSON.stringify(news.parentPath)}).`,
       });
-    } else out.parentPath = normalizeParentPath(news.parentPath);
+    } else out.parentPath = normaliseFolder(news.parentPath);
   }
 
   if (news.adoptSpaceId !== undefined && news.adoptSpaceId !== null && news.adoptSpaceId !== "") {
@@ -175,7 +168,7 @@ function toState(record: GenieSpaceRecord, spec: SpaceSpec, host: string, previo
     host,
     title: record.title,
     warehouseId: record.warehouse_id ?? spec.warehouseId,
-    parentPath: normalizeParentPath(record.parent_path ?? spec.parentPath ?? previous?.parentPath ?? "/"),
+    parentPath: normaliseFolder(record.parent_path ?? spec.parentPath ?? previous?.parentPath ?? "/"),
     serializedSpace,
   };
   const description = nonEmpty(record.description);

@@ -90,6 +90,8 @@ function diffList(key: string, a: Record<string, unknown>[], b: Record<string, u
  * differs). Each side may be a SpaceDefinition, a SpaceInput or a serialized_space string.
  */
 export function compareSpaces(desired: Side, remote: Side): SpaceDifference[] {
+  // The provider compares its own canonical text with state on every diff and refresh.
+  if (typeof desired === "string" && desired === remote) return [];
   const out: SpaceDifference[] = [];
   diffObject(
     canonicalSpace(desired) as unknown as Record<string, unknown>,
