@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { fromSerializedSpace, loadSpaceFiles, SpaceFileError, toSerializedSpace, toSpaceYaml, type SpaceDefinition } from "../space";
+import { fromSerializedSpace, loadSpaceFiles, SpaceFileError, toSerializedSpace, toSpaceYaml, type SpaceDefinition, isValidId } from "../space";
 import { checkTargetFile } from "./create";
 import { nameFromTitle, parseTemplatize } from "./export";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
@@ -51,7 +51,6 @@ export interface CloneResult {
   host: string;
 }
 
-const ID_PATTERN = /^[0-9a-f]{32}$/;
 /** Environment settings that would override a target profile (env beats profile in unified auth). */
 const WORKSPACE_ENV = ["DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_AUTH_TYPE", "DATABRICKS_CONFIG_PROFILE"];
 
@@ -61,7 +60,7 @@ export function withFreshIds(def: SpaceDefinition): SpaceDefinition {
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === "object") {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = k === "id" && typeof x === "string" && ID_PATTERN.test(x) ? randomBytes(16).toString("hex") : walk(x);
+      for (const [k, x] of Object.entries(v)) out[k] = k === "id" && typeof x === "string" && isValidId(x) ? randomBytes(16).toString("hex") : walk(x);
       return out;
     }
     return v;
@@ -70,7 +69,7 @@ export function withFreshIds(def: SpaceDefinition): SpaceDefinition {
 }
 
 function checkOptions(opts: CloneOptions): void {
-  checkSelector(ID_PATTERN.test(opts.source ?? "") ? { spaceId: opts.source } : { name: opts.source }, "clone");
+  checkSelector(isValidId(opts.source ?? "") ? { spaceId: opts.source } : { name: opts.source }, "clone");
   if (!opts.name?.trim()) throw new CliError("clone needs --name TITLE: the title of the copy", 2);
   if (!!opts.toFile === !!opts.toWorkspace) throw new CliError("clone needs exactly one of --to-file PATH (a space file) or --to-workspace (a new space)", 2);
   if (opts.toFile && (opts.targetProfile || Object.keys(opts.vars ?? {}).length)) {
@@ -92,7 +91,7 @@ export async function cloneSpace(opts: CloneOptions): Promise<CloneResult> {
 
   const sourceWs = resolveWorkspace(opts);
   const source = clientFor(sourceWs, opts);
-  const selector = ID_PATTERN.test(opts.source) ? { spaceId: opts.source } : { name: opts.source };
+  const selector = isValidId(opts.source) ? { spaceId: opts.source } : { name: opts.source };
   const record = await fetchSpace(source, selector);
   if (record.serialized_space === undefined) {
     throw new CliError(`cannot clone Genie space "${record.title}" (${record.space_id}): the workspace returned no serialized_space\n  fix: the caller needs CAN EDIT on the source space to read its content`);

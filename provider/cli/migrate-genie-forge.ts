@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { parse } from "yaml";
-import { loadSpaceFiles, SpaceFileError } from "../space";
+import { loadSpaceFiles, SpaceFileError, isValidId } from "../space";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
 import { editStackFile, stackFilePath } from "./stack-edit";
 
@@ -80,7 +80,6 @@ interface ForgeState {
   environments?: Record<string, { workspace_url?: string; spaces?: Record<string, ForgeStateSpace> }>;
 }
 
-const SPACE_ID = /^[0-9a-f]{32}$/;
 /** genie-forge's templates ship `<YOUR_DEV_WORKSPACE_URL>`-style placeholders. */
 const isPlaceholder = (v: string) => /^<.*>$/.test(v.trim());
 const nonEmpty = (v: unknown): string | undefined =>
@@ -239,7 +238,7 @@ export async function migrateGenieForge(opts: MigrateOptions): Promise<Migration
         notCarried.push(`${env}: state entry "${logical}" has no space id (status ${status}); the first \`pulumi up\` creates it if a space file defines it`);
         continue;
       }
-      if (!SPACE_ID.test(id)) {
+      if (!isValidId(id)) {
         notCarried.push(`${env}: state entry "${logical}" has a malformed space id ${JSON.stringify(id)}; not adopted`);
         continue;
       }

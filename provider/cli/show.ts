@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { isNotFound, type GenieClient, type GenieSpaceRecord } from "../client";
-import { fromSerializedSpace, LIMITS, toSpaceYaml, type SpaceDefinition } from "../space";
+import { fromSerializedSpace, limitUse, toSpaceYaml, type SpaceDefinition } from "../space";
 import { nameFromTitle } from "./export";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
 import { addWorkspaceOptions, clientFor, resolveWorkspace, workspaceOptionsFrom, type WorkspaceOptions } from "./workspace";
@@ -23,32 +23,8 @@ export interface ShowOptions extends WorkspaceOptions, SpaceSelector {
   format?: ShowFormat;
 }
 
-/** Use of the per-space product limits (genie-api.md; the same counting as the space language). */
-export interface LimitUse {
-  dataSources: { used: number; limit: number };
-  instructions: { used: number; limit: number };
-  snippets: { used: number; limit: number };
-}
-
-export function limitUse(def: SpaceDefinition): LimitUse {
-  const sources = [...(def.data_sources.tables ?? []), ...(def.data_sources.metric_views ?? [])];
-  const ins = def.instructions;
-  // Text instructions count as ONE instruction however many there are (one text block in the UI).
-  const instructions = (ins?.example_question_sqls?.length ?? 0) + (ins?.sql_functions?.length ?? 0) + (ins?.text_instructions?.length ? 1 : 0);
-  let snippets = 0;
-  for (const s of sources) {
-    if (s.description) snippets++;
-    for (const c of s.column_configs ?? []) if (c.description) snippets++;
-  }
-  snippets += ins?.join_specs?.length ?? 0;
-  const sn = ins?.sql_snippets;
-  snippets += (sn?.filters?.length ?? 0) + (sn?.expressions?.length ?? 0) + (sn?.measures?.length ?? 0);
-  return {
-    dataSources: { used: sources.length, limit: LIMITS.dataSources },
-    instructions: { used: instructions, limit: LIMITS.instructions },
-    snippets: { used: snippets, limit: LIMITS.snippets },
-  };
-}
+/** Re-exported for the CLI barrel: the counting lives in the space language. */
+export { limitUse, type LimitUse } from "../space";
 
 /** Selector checks shared by show and clone: exactly one of an id and --name. */
 export function checkSelector(sel: SpaceSelector, command: string): void {

@@ -11,15 +11,20 @@ export interface StackFile {
   config: Record<string, unknown>;
 }
 
-/** Finds the stack config dir from Pulumi.yaml's `stackConfigDir` (default: the project dir). */
-export function readStackFile(stack: string, projectDir = process.cwd()): StackFile {
+/** The stack file's path: `stackConfigDir` of Pulumi.yaml (default: the project dir). */
+export function stackFilePath(stack: string, projectDir: string): string {
   const projectFile = path.join(projectDir, "Pulumi.yaml");
   let configDir = projectDir;
   if (fs.existsSync(projectFile)) {
     const project = (parse(fs.readFileSync(projectFile, "utf8")) ?? {}) as { stackConfigDir?: string };
     if (project.stackConfigDir) configDir = path.resolve(projectDir, project.stackConfigDir);
   }
-  const file = path.join(configDir, `Pulumi.${stack}.yaml`);
+  return path.join(configDir, `Pulumi.${stack}.yaml`);
+}
+
+/** Reads `stacks/Pulumi.<stack>.yaml` (wherever Pulumi.yaml's `stackConfigDir` puts it). */
+export function readStackFile(stack: string, projectDir = process.cwd()): StackFile {
+  const file = stackFilePath(stack, projectDir);
   if (!fs.existsSync(file)) {
     throw new Error(`no stack file for "${stack}": expected ${file}. Create it with \`pulumi stack init ${stack}\` or pick another --stack.`);
   }

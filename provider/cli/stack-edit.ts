@@ -7,17 +7,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, parse, parseDocument, type Document } from "yaml";
+import { stackFilePath } from "./stack-config";
 
-/** The stack file's path: `stackConfigDir` of Pulumi.yaml (default: the project dir). */
-export function stackFilePath(stack: string, projectDir: string): string {
-  const projectFile = path.join(projectDir, "Pulumi.yaml");
-  let configDir = projectDir;
-  if (fs.existsSync(projectFile)) {
-    const project = (parse(fs.readFileSync(projectFile, "utf8")) ?? {}) as { stackConfigDir?: string };
-    if (project.stackConfigDir) configDir = path.resolve(projectDir, project.stackConfigDir);
-  }
-  return path.join(configDir, `Pulumi.${stack}.yaml`);
-}
+/** Where a stack's file is; reading and writing share one rule (stack-config.ts). */
+export { stackFilePath };
 
 /** The `genie:spacesDir` a stack deploys: its own setting, else the project's declared default. */
 export function stackSpacesDir(stack: string | undefined, projectDir: string): string | undefined {

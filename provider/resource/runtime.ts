@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 // The API returns folders without the `/Workspace` prefix (genie-api.md §1.1); compare them so.
 import { isNotFound, normaliseFolder, type GenieClient, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
-import { compareSpaces, fromSerializedSpace, normalizeSpace, toSerializedSpace } from "../space";
+import { compareSpaces, fromSerializedSpace, isValidId, normalizeSpace, toSerializedSpace } from "../space";
 import { assertSameWorkspace as assertWorkspace, configureProvider, isUnknown, providerClient as client, UNKNOWN } from "./context";
 
 /** Checked inputs: what `check` returns and the engine stores as the resource's inputs. */
@@ -77,7 +77,7 @@ function check(olds: Record<string, unknown>, news: Record<string, unknown>): pu
   }
 
   if (news.adoptSpaceId !== undefined && news.adoptSpaceId !== null && news.adoptSpaceId !== "") {
-    if (news.adoptSpaceId !== UNKNOWN && (typeof news.adoptSpaceId !== "string" || !/^[0-9a-f]{32}$/.test(news.adoptSpaceId))) {
+    if (news.adoptSpaceId !== UNKNOWN && (typeof news.adoptSpaceId !== "string" || !isValidId(news.adoptSpaceId))) {
       failures.push({
         property: "adoptSpaceId",
         reason: `adoptSpaceId must be a space id: 32 lowercase hex characters, the part after /genie/rooms/ in the space's URL (got ${JSON.stringify(news.adoptSpaceId)}).`,

@@ -7,7 +7,7 @@ export { spaceDefinitionSchema, spaceInputSchema, RELATIONSHIP_TYPES } from "./m
 export type { SpaceProblem } from "./problems";
 export { SpaceValidationError } from "./problems";
 export type { NormalizeOptions, ReadMode, Dialect } from "./normalize";
-export { normalizeSpace, LIMITS } from "./normalize";
+export { normalizeSpace, LIMITS, limitUse, type LimitUse } from "./normalize";
 export type { SerializeOptions } from "./canonical";
 export { toSerializedSpace, fromSerializedSpace } from "./canonical";
 export type { SpaceDifference } from "./compare";
@@ -16,3 +16,4 @@ export type { LoadedSpace, LoadOptions, SpaceFileProblem } from "./files";
 export { loadSpaceFiles, SpaceFileError } from "./files";
 export type { SpaceYamlInput, SpaceYamlOptions } from "./yaml-writer";
 export { toSpaceYaml } from "./yaml-writer";
+export { isValidId } from "./ids";
