@@ -57,6 +57,15 @@ const ATTRIBUTES: ReadonlyArray<{ attr: Attribute; env: string; fileKey?: string
   { attr: "configFile", env: "DATABRICKS_CONFIG_FILE", pulumi: "databricks:configFile" },
 ];
 
+/**
+ * The Pulumi stack config key of each setting. The provider (resource/settings.ts) and the CLI's
+ * `--stack` (cli/workspace.ts) read exactly these keys, always fully qualified.
+ */
+export const STACK_CONFIG_KEYS = Object.fromEntries(ATTRIBUTES.map((a) => [a.attr, a.pulumi])) as Readonly<Record<Attribute, string>>;
+
+/** Settings that are credentials: only ever `pulumi config set --secret` or the environment. */
+export const SECRET_SETTINGS: ReadonlySet<Attribute> = new Set<Attribute>(["token", "clientSecret"]);
+
 /** Attributes whose presence means "the user already configured auth", which skips the config file. */
 const AUTH_ATTRIBUTES: readonly Attribute[] = ["host", "token", "clientId", "clientSecret"];
 

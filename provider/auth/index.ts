@@ -1,4 +1,4 @@
-export { resolveAuthConfig, AuthConfigError } from "./config";
+export { resolveAuthConfig, AuthConfigError, STACK_CONFIG_KEYS, SECRET_SETTINGS } from "./config";
 export type { AuthSettings, ResolvedAuthConfig, AuthType } from "./config";
 export { credentialsFor, clearTokenCache, AuthTokenError, refreshMarginMs } from "./credentials";
 export type { Credentials } from "./credentials";

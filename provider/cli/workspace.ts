@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { credentialsFor, resolveAuthConfig, type AuthSettings, type ResolvedAuthConfig } from "../auth";
+import { credentialsFor, resolveAuthConfig, SECRET_SETTINGS, STACK_CONFIG_KEYS, type AuthSettings, type ResolvedAuthConfig } from "../auth";
 import { GenieClient, type GenieClientOptions } from "../client";
 import { readStackFile } from "./stack-config";
 import { stackFilePath } from "./stack-edit";
@@ -38,16 +38,12 @@ export interface ResolvedWorkspace {
   notes: string[];
 }
 
-/** Stack config key ↔ auth attribute (same keys the provider reads, provider/resource/settings.ts). */
-const STACK_KEYS: ReadonlyArray<{ key: string; attr: keyof AuthSettings; secret: boolean }> = [
-  { key: "databricks:host", attr: "host", secret: false },
-  { key: "databricks:token", attr: "token", secret: true },
-  { key: "databricks:clientId", attr: "clientId", secret: false },
-  { key: "databricks:clientSecret", attr: "clientSecret", secret: true },
-  { key: "databricks:profile", attr: "profile", secret: false },
-  { key: "databricks:configFile", attr: "configFile", secret: false },
-  { key: "databricks:authType", attr: "authType", secret: false },
-];
+/** Stack config key ↔ auth attribute: the same keys the provider reads (auth's STACK_CONFIG_KEYS). */
+const STACK_KEYS = (Object.entries(STACK_CONFIG_KEYS) as [keyof AuthSettings, string][]).map(([attr, key]) => ({
+  key,
+  attr,
+  secret: SECRET_SETTINGS.has(attr),
+}));
 
 function isSecureValue(v: unknown): boolean {
   return typeof v === "object" && v !== null && "secure" in (v as Record<string, unknown>);

@@ -5,7 +5,7 @@
  * `configure`, from the PULUMI_CONFIG environment variable. Credentials are resolved here, in the
  * provider process, so they never reach the serialized provider or state.
  */
-import type { AuthSettings } from "../auth";
+import { STACK_CONFIG_KEYS, type AuthSettings } from "../auth";
 
 export interface ProviderSettings {
   auth: AuthSettings;
@@ -17,35 +17,21 @@ export interface ProviderSettings {
 
 export type ConfigLookup = (key: string) => string | undefined;
 
-/** The stack config keys this provider reads, with the setting each one feeds. */
+/** The provider's own stack config keys (the `databricks:*` ones are auth's STACK_CONFIG_KEYS). */
 export const CONFIG_KEYS = {
-  host: "databricks:host",
-  token: "databricks:token",
-  clientId: "databricks:clientId",
-  clientSecret: "databricks:clientSecret",
-  profile: "databricks:profile",
-  configFile: "databricks:configFile",
-  authType: "databricks:authType",
   requestsPerSecond: "genie:requestsPerSecond",
   requestTimeoutSeconds: "genie:requestTimeoutSeconds",
   operationTimeoutSeconds: "genie:operationTimeoutSeconds",
 } as const;
 
 export function settingsFromConfig(get: ConfigLookup): ProviderSettings {
-  const authType = get(CONFIG_KEYS.authType);
-  if (authType !== undefined && authType !== "pat" && authType !== "oauth-m2m") {
-    throw new Error(`${CONFIG_KEYS.authType} must be "pat" or "oauth-m2m" (got "${authType}").`);
+  const auth: Record<string, string | undefined> = {};
+  for (const [attr, key] of Object.entries(STACK_CONFIG_KEYS)) auth[attr] = get(key);
+  if (auth.authType !== undefined && auth.authType !== "pat" && auth.authType !== "oauth-m2m") {
+    throw new Error(`${STACK_CONFIG_KEYS.authType} must be "pat" or "oauth-m2m" (got "${auth.authType}").`);
   }
   return {
-    auth: {
-      host: get(CONFIG_KEYS.host),
-      token: get(CONFIG_KEYS.token),
-      clientId: get(CONFIG_KEYS.clientId),
-      clientSecret: get(CONFIG_KEYS.clientSecret),
-      profile: get(CONFIG_KEYS.profile),
-      configFile: get(CONFIG_KEYS.configFile),
-      authType,
-    },
+    auth: auth as AuthSettings,
     requestsPerSecond: positiveNumber(get, CONFIG_KEYS.requestsPerSecond),
     requestTimeoutMs: seconds(get, CONFIG_KEYS.requestTimeoutSeconds),
     operationTimeoutMs: seconds(get, CONFIG_KEYS.operationTimeoutSeconds),
