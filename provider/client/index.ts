@@ -24,6 +24,10 @@ export {
   GENIE_PERMISSION_LEVELS,
   isGeniePermissionLevel,
   levelAbove,
+  principalKey,
+  parsePrincipalKey,
+  describePrincipalKey,
+  sortedByPrincipal,
   aclPrincipalKey,
   aclPrincipalOf,
   directGrants,
@@ -33,6 +37,7 @@ export {
 } from "./permissions";
 export type {
   GeniePermissionLevel,
+  PrincipalKind,
   AclPrincipal,
   AccessControlRequest,
   AccessControlResponse,

@@ -66,28 +66,60 @@ export function levelAbove(a: GeniePermissionLevel, b: GeniePermissionLevel): bo
   return RANK[a] > RANK[b];
 }
 
+// ---- principal keys: the one vocabulary for naming a principal in maps and sets -------------
+
+/** The three kinds of principal a Genie ACL names. */
+export type PrincipalKind = "user" | "group" | "servicePrincipal";
+
+/** The API field that names each kind (exactly one per ACL entry). */
+const API_FIELD: Readonly<Record<PrincipalKind, keyof AclPrincipal>> = {
+  user: "user_name",
+  group: "group_name",
+  servicePrincipal: "service_principal_name",
+};
+const PRINCIPAL_KINDS = Object.keys(API_FIELD) as PrincipalKind[];
+
+function isPrincipalKind(value: string): value is PrincipalKind {
+  return (PRINCIPAL_KINDS as string[]).includes(value);
+}
+
+/** "user:<name>", "group:<name>" or "servicePrincipal:<app id>". */
+export function principalKey(kind: PrincipalKind, name: string): string {
+  return `${kind}:${name}`;
+}
+
 /**
- * A stable key for a principal: "user:<name>", "group:<name>" or "servicePrincipal:<app id>".
- * Undefined when the entry names none (or more than one).
+ * The kind and name of a key made by {@link principalKey}. An unknown kind is an error, never a
+ * guess: granting to the wrong kind of principal would give access to someone else.
  */
+export function parsePrincipalKey(key: string): { kind: PrincipalKind; name: string } {
+  const i = key.indexOf(":");
+  const kind = i > 0 ? key.slice(0, i) : "";
+  if (!isPrincipalKind(kind)) throw new TypeError(`not a principal key: ${key}`);
+  return { kind, name: key.slice(i + 1) };
+}
+
+/** "user alice@example.com", "service principal <app id>", for messages. */
+export function describePrincipalKey(key: string): string {
+  const { kind, name } = parsePrincipalKey(key);
+  return `${kind === "servicePrincipal" ? "service principal" : kind} ${name}`;
+}
+
+/** Grants in a stable order (by principal key), so requests and state compare equal however they were built. */
+export function sortedByPrincipal<T>(grants: Map<string, T>): [string, T][] {
+  return [...grants.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The key of an API principal; undefined when the entry names none (or more than one). */
 export function aclPrincipalKey(p: AclPrincipal): string | undefined {
-  const named = [
-    p.user_name ? `user:${p.user_name}` : undefined,
-    p.group_name ? `group:${p.group_name}` : undefined,
-    p.service_principal_name ? `servicePrincipal:${p.service_principal_name}` : undefined,
-  ].filter((k): k is string => k !== undefined);
+  const named = PRINCIPAL_KINDS.filter((kind) => p[API_FIELD[kind]]).map((kind) => principalKey(kind, p[API_FIELD[kind]] as string));
   return named.length === 1 ? named[0] : undefined;
 }
 
-/** The API principal for a key made by {@link aclPrincipalKey}. */
+/** The API principal for a key made by {@link principalKey}. */
 export function aclPrincipalOf(key: string): AclPrincipal {
-  const i = key.indexOf(":");
-  const kind = key.slice(0, i);
-  const name = key.slice(i + 1);
-  if (kind === "user") return { user_name: name };
-  if (kind === "group") return { group_name: name };
-  if (kind === "servicePrincipal") return { service_principal_name: name };
-  throw new TypeError(`not a principal key: ${key}`);
+  const { kind, name } = parsePrincipalKey(key);
+  return { [API_FIELD[kind]]: name };
 }
 
 /**
@@ -110,18 +142,16 @@ export function directGrants(record: SpacePermissionsRecord): Map<string, GenieP
 
 /** The principal key of the caller from SCIM `/Me` (a service principal when it has an application id). */
 export function currentPrincipalKey(me: CurrentUserRecord): string | undefined {
-  if (me.applicationId) return `servicePrincipal:${me.applicationId}`;
+  if (me.applicationId) return principalKey("servicePrincipal", me.applicationId);
   if (!me.userName) return undefined;
   // Service principals answer with their application id (a UUID) as userName.
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(me.userName)) return `servicePrincipal:${me.userName}`;
-  return `user:${me.userName}`;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(me.userName)) return principalKey("servicePrincipal", me.userName);
+  return principalKey("user", me.userName);
 }
 
 /** The request list for a map of grants, in a stable order. */
 export function accessControlRequests(grants: Map<string, GeniePermissionLevel>): AccessControlRequest[] {
-  return [...grants.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, level]) => ({ ...aclPrincipalOf(key), permission_level: level }));
+  return sortedByPrincipal(grants).map(([key, level]) => ({ ...aclPrincipalOf(key), permission_level: level }));
 }
 
 /** What one permissions request sends (GenieClient adds auth, retries and error handling). */

@@ -17,12 +17,17 @@ import {
   GENIE_PERMISSION_LEVELS,
   accessControlRequests,
   currentPrincipalKey,
+  describePrincipalKey as describeKey,
   directGrants,
   isGeniePermissionLevel,
   isNotFound,
   isPermissionDenied,
   levelAbove,
+  parsePrincipalKey,
+  principalKey,
+  sortedByPrincipal,
   type GeniePermissionLevel,
+  type PrincipalKind,
   type SpacePermissionsRecord,
 } from "../client";
 import { assertSameWorkspace as assertWorkspace, configureProvider, isUnknown, providerClient as client, UNKNOWN } from "./context";
@@ -66,7 +71,9 @@ export interface PermissionsState extends PermissionsSpec {
 
 const PRINCIPAL_FIELDS = ["userName", "groupName", "servicePrincipalName"] as const;
 type PrincipalField = (typeof PRINCIPAL_FIELDS)[number];
-const KEY_PREFIX: Record<PrincipalField, string> = { userName: "user", groupName: "group", servicePrincipalName: "servicePrincipal" };
+/** The resource's field for each kind of principal (keys come from ../client: one vocabulary). */
+const FIELD_OF_KIND: Readonly<Record<PrincipalKind, PrincipalField>> = { user: "userName", group: "groupName", servicePrincipal: "servicePrincipalName" };
+const KINDS = Object.keys(FIELD_OF_KIND) as PrincipalKind[];
 const ENTRY_FIELDS = new Set<string>([...PRINCIPAL_FIELDS, "permissionLevel"]);
 const MODES: readonly PermissionsMode[] = ["authoritative", "additive"];
 
@@ -94,28 +101,17 @@ function callerKey(c: GenieClient, timeoutMs?: number): Promise<string> {
 // ---------------------------------------------------------------------------------------------- principals
 
 function keyOfSpec(entry: PrincipalSpec): string {
-  for (const f of PRINCIPAL_FIELDS) if (typeof entry[f] === "string") return `${KEY_PREFIX[f]}:${entry[f]}`;
+  for (const kind of KINDS) {
+    const name = entry[FIELD_OF_KIND[kind]];
+    if (typeof name === "string") return principalKey(kind, name);
+  }
   throw new TypeError("access control entry names no principal");
 }
 
+/** The resource's principal for a key; an unknown kind throws (see parsePrincipalKey). */
 function principalOfKey(key: string): PrincipalSpec {
-  const i = key.indexOf(":");
-  const name = key.slice(i + 1);
-  switch (key.slice(0, i)) {
-    case "user":
-      return { userName: name };
-    case "group":
-      return { groupName: name };
-    default:
-      return { servicePrincipalName: name };
-  }
-}
-
-/** "user alice@example.com", for messages. */
-function describeKey(key: string): string {
-  const i = key.indexOf(":");
-  const kind = key.slice(0, i) === "servicePrincipal" ? "service principal" : key.slice(0, i);
-  return `${kind} ${key.slice(i + 1)}`;
+  const { kind, name } = parsePrincipalKey(key);
+  return { [FIELD_OF_KIND[kind]]: name };
 }
 
 function toMap(list: AccessControlSpec[] | undefined): Map<string, GeniePermissionLevel> {
@@ -123,7 +119,7 @@ function toMap(list: AccessControlSpec[] | undefined): Map<string, GeniePermissi
 }
 
 function toList(grants: Map<string, GeniePermissionLevel>): AccessControlSpec[] {
-  return [...grants.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, level]) => ({ ...principalOfKey(k), permissionLevel: level }));
+  return sortedByPrincipal(grants).map(([k, level]) => ({ ...principalOfKey(k), permissionLevel: level }));
 }
 
 function sameGrants(a: Map<string, GeniePermissionLevel>, b: Map<string, GeniePermissionLevel>): boolean {
@@ -389,6 +385,23 @@ function withHint(err: unknown, spaceId: string): unknown {
 
 // ---------------------------------------------------------------------------------------------- CRUD
 
+/**
+ * Revokes direct grants. PATCH cannot remove a grant, so this PUTs the current direct grants
+ * without the revoked principals (and with `granted` set, to grant in the same request).
+ */
+function revokeGrants(
+  c: GenieClient,
+  spaceId: string,
+  direct: ReadonlyMap<string, GeniePermissionLevel>,
+  revoked: readonly string[],
+  granted: ReadonlyMap<string, GeniePermissionLevel> = new Map(),
+): Promise<SpacePermissionsRecord> {
+  const next = new Map(direct);
+  for (const k of revoked) next.delete(k);
+  for (const [k, level] of granted) next.set(k, level);
+  return c.setPermissions(spaceId, accessControlRequests(next));
+}
+
 /** Brings the space's direct grants to `spec`: one PUT (authoritative) or a PATCH / revoking PUT (additive). */
 async function apply(
   c: GenieClient,
@@ -403,13 +416,7 @@ async function apply(
   const direct = directGrants(current);
   const kept = spec.keepManagerAccess ? manager : undefined;
   const revoke = [...previouslyDeclared].filter((k) => !desired.has(k) && k !== kept && direct.has(k));
-  if (revoke.length > 0) {
-    // PATCH cannot remove a grant: PUT the current direct list without the revoked principals.
-    const next = new Map(direct);
-    for (const k of revoke) next.delete(k);
-    for (const [k, level] of desired) next.set(k, level);
-    return c.setPermissions(spec.spaceId, accessControlRequests(next));
-  }
+  if (revoke.length > 0) return revokeGrants(c, spec.spaceId, direct, revoke, desired);
   const changed = new Map([...desired].filter(([k, level]) => direct.get(k) !== level));
   if (changed.size === 0) return current;
   return c.updatePermissions(spec.spaceId, accessControlRequests(changed));
@@ -494,8 +501,7 @@ async function remove(_id: string, props: Record<string, unknown>): Promise<void
     const kept = state.keepManagerAccess ? managerOf(state) : undefined;
     const revoke = [...toMap(state.accessControls).keys()].filter((k) => k !== kept && direct.has(k));
     if (revoke.length === 0) return;
-    for (const k of revoke) direct.delete(k);
-    await c.setPermissions(state.spaceId, accessControlRequests(direct));
+    await revokeGrants(c, state.spaceId, direct, revoke);
     console.log(`Genie space ${state.spaceId}: revoked ${revoke.map(describeKey).join(", ")}.`);
   } catch (err) {
     if (isNotFound(err)) {
@@ -522,4 +528,4 @@ export const genieSpacePermissions = {
 };
 
 /** @internal pure parts, for tests */
-export const permissionsInternals = { check, desiredGrants, scopeFilter };
+export const permissionsInternals = { check, desiredGrants, scopeFilter, keyOfSpec, principalOfKey };

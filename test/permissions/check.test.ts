@@ -1,9 +1,10 @@
 /** The provider's input check on its own: defaults, canonical order, and values unknown during preview. */
+import { aclPrincipalKey } from "../../provider/client";
 import { permissionsInternals } from "../../provider/resource/permissions-runtime";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SPACE = "01f165773d141195a9f0e3c5148d22bf";
-const { check } = permissionsInternals;
+const { check, keyOfSpec, principalOfKey } = permissionsInternals;
 
 test("defaults: authoritative mode and keepManagerAccess; grants in a canonical order whatever the program's order", () => {
   const a = check({}, { spaceId: SPACE, accessControls: [{ userName: "b@x.com", permissionLevel: "CAN_RUN" }, { groupName: "analysts", permissionLevel: "CAN_READ" }] });
@@ -35,4 +36,16 @@ test("an unknown field, a missing level and a missing list are reported with the
   expect(r.failures.map((f) => f.property).sort()).toEqual(["accessControls[0].permission", "accessControls[0].permissionLevel"]);
   expect(check({}, { spaceId: SPACE }).failures.map((f) => f.property)).toEqual(["accessControls"]);
   expect(check({}, { spaceId: SPACE, accessControls: [], keepManagerAccess: "yes" }).failures.map((f) => f.property)).toEqual(["keepManagerAccess"]);
+});
+
+test("the resource names principals with the client's keys, both ways", () => {
+  expect(keyOfSpec({ userName: "a@x.com" })).toBe(aclPrincipalKey({ user_name: "a@x.com" }));
+  expect(keyOfSpec({ groupName: "analysts" })).toBe(aclPrincipalKey({ group_name: "analysts" }));
+  expect(keyOfSpec({ servicePrincipalName: "app-1" })).toBe(aclPrincipalKey({ service_principal_name: "app-1" }));
+  for (const p of [{ userName: "a@x.com" }, { groupName: "analysts" }, { servicePrincipalName: "app-1" }]) expect(principalOfKey(keyOfSpec(p))).toEqual(p);
+});
+
+test("a principal key of an unknown kind is an error, not a service principal", () => {
+  expect(() => principalOfKey("robot:r2")).toThrow(/not a principal key: robot:r2/);
+  expect(() => principalOfKey("no-kind")).toThrow(/not a principal key/);
 });

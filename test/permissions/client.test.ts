@@ -2,6 +2,8 @@
 import { credentialsFor } from "../../provider/auth";
 import {
   accessControlRequests,
+  aclPrincipalKey,
+  aclPrincipalOf,
   closeConnectionPools,
   currentPrincipalKey,
   directGrants,
@@ -10,6 +12,7 @@ import {
   isInvalidParameter,
   isNotFound,
   isPermissionDenied,
+  parsePrincipalKey,
   type SpacePermissionsRecord,
 } from "../../provider/client";
 import { ACL, DEV, directOf, uiSpace, useEmulator } from "./helpers";
@@ -122,5 +125,20 @@ describe("ACL helpers", () => {
       { group_name: "analysts", permission_level: "CAN_READ" },
       { user_name: "b@x.com", permission_level: "CAN_RUN" },
     ]);
+  });
+
+  test("principal keys round-trip through the API's principal fields", () => {
+    for (const p of [{ user_name: "a@x.com" }, { group_name: "analysts" }, { service_principal_name: "app-1" }]) {
+      expect(aclPrincipalOf(aclPrincipalKey(p)!)).toEqual(p);
+    }
+    expect(aclPrincipalKey({ user_name: "a@x.com", group_name: "analysts" })).toBeUndefined();
+  });
+
+  test("a key with an unknown or missing kind is an error, never guessed as some principal", () => {
+    for (const key of ["robot:r2", "servicePrincipals:app-1", "a@x.com", ":a@x.com"]) {
+      expect(() => parsePrincipalKey(key)).toThrow(/not a principal key/);
+      expect(() => aclPrincipalOf(key)).toThrow(/not a principal key/);
+    }
+    expect(() => accessControlRequests(new Map([["robot:r2", "CAN_RUN"]] as const))).toThrow(/not a principal key: robot:r2/);
   });
 });
