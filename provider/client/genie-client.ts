@@ -1,13 +1,19 @@
 // The Genie spaces REST client (genie-api.md §1): one method per endpoint, each a single HTTP
 // request on the happy path, with retries, rate limiting and duplicate-safe creates layered in.
-import pRetry = require("p-retry");
-import type { Credentials } from "../auth";
-import { redactSecrets } from "../auth";
-import { parseRetryAfter, retryDelayMs } from "./backoff";
+import {
+  ApiCaller,
+  followsPossiblyAppliedAttempt,
+  isAmbiguousFailure,
+  sleep,
+  type ApiCall,
+  type ApiCallerOptions,
+  type ApiCallStats,
+  type ApiResult,
+  type HttpMethod,
+} from "./api-caller";
+import { retryDelayMs } from "./backoff";
 import { CURRENT_USER_PATH, permissionsRequest, type AccessControlRequest, type CurrentUserRecord, type SpacePermissionsRecord } from "./permissions";
-import { GenieApiError, type GenieOperation, kindForStatus, parseErrorBody, excerpt, isNotFound, isPermissionDenied } from "./errors";
-import { RateLimiter, rateLimiterFor } from "./rate-limiter";
-import { exchange, TransportError } from "./transport";
+import { GenieApiError, type GenieOperation, isNotFound, isPermissionDenied } from "./errors";
 
 export interface GenieSpaceRecord {
   space_id: string;
@@ -38,127 +44,37 @@ export interface UpdateSpaceRequest {
   etag?: string;
 }
 
-export interface GenieClientOptions {
-  host: string;
-  credentials: Credentials;
-  /** Per HTTP request (default 60 s). */
-  requestTimeoutMs?: number;
-  /** Per operation, across all retries (default 300 s). */
-  operationTimeoutMs?: number;
-  /** Client-side token bucket per host, shared by the whole process (default 20/s). */
-  requestsPerSecond?: number;
-  /** Bucket size (default = requestsPerSecond). */
-  burst?: number;
-  /** Cap on one retry wait, Retry-After included (default 30 s). */
-  maxRetryDelayMs?: number;
-  /** First backoff step (default 500 ms); tests use a few ms. */
-  minRetryDelayMs?: number;
-  /** HTTP attempts per request before giving up (default 10). */
-  maxAttempts?: number;
+/** The request options (timeouts, rate limit, retries, logger, headers) are those of ./api-caller. */
+export interface GenieClientOptions extends ApiCallerOptions {
   /** Clock skew allowed when matching a possibly-created space by create_time (default 5 s). */
   clockSkewMs?: number;
-  logger?: (line: string) => void;
-  userAgent?: string;
-  /** Sent as `X-Databricks-Org-Id` (routing header for unified hosts, genie-api.md §1). */
-  workspaceId?: string;
 }
 
-export interface GenieClientStats {
-  /** HTTP requests sent to the Genie/workspace API by this client. */
-  requests: number;
-  /** Retries (of any cause) by this client. */
-  retries: number;
-  /** 429 answers seen by this client. */
-  throttled: number;
-}
+/** HTTP requests, retries and 429 answers of one client. */
+export type GenieClientStats = ApiCallStats;
 
 const SPACES_PATH = "/api/2.0/genie/spaces";
 const MKDIRS_PATH = "/api/2.0/workspace/mkdirs";
-const DEFAULTS = {
-  requestTimeoutMs: 60_000,
-  operationTimeoutMs: 300_000,
-  requestsPerSecond: 20,
-  maxRetryDelayMs: 30_000,
-  minRetryDelayMs: 500,
-  maxAttempts: 10,
-  clockSkewMs: 5_000,
-};
+const DEFAULT_CLOCK_SKEW_MS = 5_000;
 /** POSTs repeated after a lookup found nothing (each lookup first). */
 const MAX_CREATE_ROUNDS = 5;
-const DEFAULT_USER_AGENT = "pulumi-genie/0.1 (+undici)";
-
-type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
-
-interface CallSpec {
-  operation: GenieOperation;
-  label?: string;
-  method: Method;
-  path: string;
-  query?: Record<string, string | undefined>;
-  body?: unknown;
-  deadline: number;
-  /**
-   * GET, DELETE, PATCH (we always send full field values) and mkdirs are safe to repeat after an
-   * ambiguous failure; create is not (issue #2 §2).
-   */
-  idempotent: boolean;
-}
-
-interface CallResult {
-  status: number;
-  json: unknown;
-  attempts: number;
-}
-
-/** Marks errors whose request may have been processed by the server although we got no answer. */
-const ambiguous = new WeakSet<GenieApiError>();
-/** Marks errors whose request provably never reached the server (connection refused, token fetch). */
-const notSent = new WeakSet<GenieApiError>();
-/** Marks errors that follow an earlier attempt which may have taken effect (e.g. a DELETE reset after commit). */
-const afterPossiblyApplied = new WeakSet<GenieApiError>();
-/** Marks errors that end the operation outright (its deadline has passed). */
-const final = new WeakSet<GenieApiError>();
 
 export class GenieClient {
   readonly host: string;
-  private readonly credentials: Credentials;
-  private readonly opts: Required<Omit<GenieClientOptions, "logger" | "host" | "credentials" | "burst" | "workspaceId">> & { burst: number; workspaceId?: string };
-  private readonly limiter: RateLimiter;
+  private readonly opts: { operationTimeoutMs: number; clockSkewMs: number };
+  /** Pool, rate limiter, auth, retries and error classification (shared with SqlClient). */
+  private readonly caller: ApiCaller;
   private readonly log?: (line: string) => void;
-  private readonly counters: GenieClientStats = { requests: 0, retries: 0, throttled: 0 };
 
   constructor(opts: GenieClientOptions) {
-    this.host = opts.host.replace(/\/+$/, "");
-    this.credentials = opts.credentials;
-    const requestsPerSecond = opts.requestsPerSecond ?? DEFAULTS.requestsPerSecond;
-    this.opts = {
-      requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
-      operationTimeoutMs: opts.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs,
-      requestsPerSecond,
-      // Half a second's worth: a server bucket of the same rate then keeps half a second of slack,
-      // which absorbs network jitter instead of answering 429 (measured: 10 × 429 per 200 creates
-      // with a full second's burst against a 20 req/s server, none with half).
-      burst: opts.burst ?? Math.max(1, Math.ceil(requestsPerSecond / 2)),
-      maxRetryDelayMs: opts.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs,
-      minRetryDelayMs: opts.minRetryDelayMs ?? Math.min(DEFAULTS.minRetryDelayMs, opts.maxRetryDelayMs ?? Infinity),
-      maxAttempts: opts.maxAttempts ?? DEFAULTS.maxAttempts,
-      clockSkewMs: opts.clockSkewMs ?? DEFAULTS.clockSkewMs,
-      userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
-      workspaceId: opts.workspaceId,
-    };
-    this.limiter = rateLimiterFor(
-      this.host,
-      { requestsPerSecond: this.opts.requestsPerSecond, burst: this.opts.burst },
-      opts.requestsPerSecond !== undefined || opts.burst !== undefined,
-    );
-    if (opts.logger) {
-      const logger = opts.logger;
-      this.log = (line) => logger(redactSecrets(line));
-    }
+    this.caller = new ApiCaller(opts);
+    this.host = this.caller.host;
+    this.log = this.caller.log;
+    this.opts = { operationTimeoutMs: this.caller.operationTimeoutMs, clockSkewMs: opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS };
   }
 
   stats(): GenieClientStats {
-    return { ...this.counters };
+    return this.caller.stats();
   }
 
   // ---- endpoints -------------------------------------------------------------------------
@@ -178,7 +94,7 @@ export class GenieClient {
         const res = await this.call({ operation: "create", label, method: "POST", path: SPACES_PATH, body: payload, deadline, idempotent: false });
         return this.claim(this.toRecord(res.json, "create", label, "POST", SPACES_PATH));
       } catch (e) {
-        if (e instanceof GenieApiError && ambiguous.has(e)) {
+        if (e instanceof GenieApiError && isAmbiguousFailure(e)) {
           if (body.title === undefined) {
             // Without a title the lost space cannot be told apart from others: surface, don't guess.
             e.retryable = false;
@@ -207,7 +123,7 @@ export class GenieClient {
           }
           const delay = retryDelayMs(round, this.backoff());
           if (round >= MAX_CREATE_ROUNDS || Date.now() + delay >= deadline) throw e;
-          this.counters.retries++;
+          this.caller.countRetry();
           this.log?.(`create "${label}": request outcome unknown (${e.kind}) and no such space exists; retrying POST in ${delay} ms`);
           await sleep(delay);
           continue;
@@ -250,7 +166,7 @@ export class GenieClient {
     const deadline = Date.now() + this.opts.operationTimeoutMs;
     const send = () =>
       this.call({ operation: "update", label, method: "PATCH", path, body: definedFields(patch), deadline, idempotent: true });
-    let res: CallResult;
+    let res: ApiResult;
     try {
       res = await send();
     } catch (e) {
@@ -277,7 +193,7 @@ export class GenieClient {
       if (isNotFound(e)) {
         // After a DELETE that may have been applied (reset, 5xx, timeout), a 404 most likely means
         // our own earlier attempt succeeded.
-        return { alreadyGone: !afterPossiblyApplied.has(e as GenieApiError) };
+        return { alreadyGone: !followsPossiblyAppliedAttempt(e) };
       }
       if (isPermissionDenied(e)) {
         try {
@@ -417,180 +333,23 @@ export class GenieClient {
   }
 
   private backoff() {
-    return { minDelayMs: this.opts.minRetryDelayMs, maxDelayMs: this.opts.maxRetryDelayMs };
+    return this.caller.backoff();
   }
 
-  private toRecord(json: unknown, operation: GenieOperation, label: string | undefined, method: Method, path: string): GenieSpaceRecord {
+  private toRecord(json: unknown, operation: GenieOperation, label: string | undefined, method: HttpMethod, path: string): GenieSpaceRecord {
     if (!json || typeof json !== "object" || typeof (json as GenieSpaceRecord).space_id !== "string") {
       throw new GenieApiError({ kind: "server", apiMessage: "response has no space_id", method, path, operation, label });
     }
     return json as GenieSpaceRecord;
   }
 
-  /** One logical request: rate limit, auth, send, classify; retried per the policy in `decideRetry`. */
-  private async call(spec: CallSpec): Promise<CallResult> {
-    let attempts = 0;
-    let authRetried = false;
-    let retryNo = 0;
-    let earlierMayHaveApplied = false;
-    return pRetry(
-      async () => {
-        attempts++;
-        const res = await this.attempt(spec);
-        return { ...res, attempts };
-      },
-      {
-        // Waits are computed here (Retry-After aware) rather than by `retry`'s fixed schedule.
-        retries: this.opts.maxAttempts + 1,
-        minTimeout: 0,
-        maxTimeout: 0,
-        factor: 1,
-        randomize: false,
-        onFailedAttempt: async (failure) => {
-          const e = failure as unknown as GenieApiError;
-          if (!(e instanceof GenieApiError)) throw failure;
-          e.attempts = attempts;
-          if (earlierMayHaveApplied) afterPossiblyApplied.add(e);
-          if (e.status === 401 && !authRetried) {
-            // A cached OAuth token may have been revoked or expired early: refresh once.
-            authRetried = true;
-            this.credentials.invalidate();
-            this.counters.retries++;
-            this.log?.(`${spec.method} ${spec.path}: 401, refreshing credentials and retrying once`);
-            return;
-          }
-          const verdict = this.decideRetry(e, spec);
-          e.retryable = verdict !== "stop";
-          if (verdict === "ambiguous") {
-            ambiguous.add(e);
-            throw e;
-          }
-          if (verdict === "stop" || attempts >= this.opts.maxAttempts) throw e;
-          retryNo++;
-          const delay = retryDelayMs(retryNo, this.backoff(), e.retryAfterMs);
-          if (Date.now() + delay >= spec.deadline) throw e;
-          // 429/503 and never-sent requests were not processed; anything else might have been.
-          if (e.status !== 429 && e.status !== 503 && !notSent.has(e)) earlierMayHaveApplied = true;
-          this.counters.retries++;
-          this.log?.(`${spec.method} ${spec.path}: ${e.status ?? e.kind}${e.errorCode ? ` ${e.errorCode}` : ""}; retry ${retryNo} in ${delay} ms`);
-          await sleep(delay);
-        },
-      },
-    );
-  }
-
-  private decideRetry(e: GenieApiError, spec: CallSpec): "retry" | "stop" | "ambiguous" {
-    if (final.has(e)) return "stop";
-    // 429 / 503: the server did not process the request, so even a create is safe to repeat.
-    if (e.status === 429 || e.status === 503) return "retry";
-    const transient =
-      e.kind === "connection" || e.kind === "timeout" || e.status === 500 || e.status === 502 || e.status === 504 || (e.kind === "server" && e.status !== undefined && e.status < 300);
-    if (!transient) return "stop";
-    if (notSent.has(e) || spec.idempotent) return "retry";
-    return "ambiguous";
-  }
-
-  private async attempt(spec: CallSpec): Promise<{ status: number; json: unknown }> {
-    const base = { method: spec.method, path: spec.path, operation: spec.operation, label: spec.label };
-    const deadlineError = (detail: string): GenieApiError => {
-      const err = new GenieApiError({ ...base, kind: "timeout", apiMessage: `operation deadline of ${this.opts.operationTimeoutMs} ms exceeded (${detail})` });
-      final.add(err);
-      return err;
-    };
-
-    if (Date.now() >= spec.deadline) throw deadlineError("before sending");
-    try {
-      await this.limiter.acquire(spec.deadline);
-    } catch {
-      throw deadlineError("waiting for the client-side rate limit");
-    }
-
-    let authorization: string;
-    try {
-      authorization = await this.credentials.authorization();
-    } catch (e) {
-      const err = e as { message?: string; retryable?: boolean; status?: number };
-      const transient = err.retryable === true;
-      const failure = new GenieApiError({
-        ...base,
-        kind: transient ? "connection" : "unauthenticated",
-        apiMessage: redactSecrets(err.message ?? "cannot obtain credentials"),
-      });
-      notSent.add(failure);
-      throw failure;
-    }
-
-    const timeoutMs = Math.max(1, Math.min(this.opts.requestTimeoutMs, spec.deadline - Date.now()));
-    const query = spec.query ? new URLSearchParams(Object.entries(spec.query).filter((kv): kv is [string, string] => kv[1] !== undefined)).toString() : "";
-    const headers: Record<string, string> = {
-      authorization,
-      accept: "application/json",
-      "user-agent": this.opts.userAgent,
-    };
-    const bodyText = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    if (bodyText !== undefined) headers["content-type"] = "application/json";
-    if (this.opts.workspaceId) headers["x-databricks-org-id"] = this.opts.workspaceId;
-    // The exact credential in use is scrubbed from anything the server or the network echoes back.
-    const secret = authorization.replace(/^\S+\s+/, "");
-
-    this.counters.requests++;
-    const started = Date.now();
-    let res;
-    try {
-      res = await exchange({ method: spec.method, host: this.host, path: query ? `${spec.path}?${query}` : spec.path, headers, body: bodyText, timeoutMs });
-    } catch (e) {
-      const t = e instanceof TransportError ? e : new TransportError(String((e as Error)?.message ?? e), "UNKNOWN", false, true);
-      this.log?.(`${spec.method} ${spec.path} → ${t.timedOut ? "timeout" : t.code} (${Date.now() - started} ms)`);
-      const message = redactSecrets(t.message, [secret]);
-      const failure = new GenieApiError({ ...base, kind: t.timedOut ? "timeout" : "connection", apiMessage: message, cause: { name: "TransportError", code: t.code, message } });
-      if (!t.sent) notSent.add(failure);
-      throw failure;
-    }
-    const requestId = headerValue(res.headers["x-request-id"]) ?? headerValue(res.headers["x-databricks-request-id"]);
-    if (res.status >= 200 && res.status < 300) {
-      this.limiter.onSuccess();
-      this.log?.(`${spec.method} ${spec.path} → ${res.status} (${Date.now() - started} ms)`);
-      if (res.text.trim() === "") return { status: res.status, json: {} };
-      try {
-        return { status: res.status, json: JSON.parse(res.text) };
-      } catch {
-        throw new GenieApiError({
-          ...base,
-          kind: "server",
-          status: res.status,
-          requestId,
-          apiMessage: redactSecrets(`unparseable response body: ${excerpt(res.text)}`, [secret]),
-        });
-      }
-    }
-    const parsed = parseErrorBody(res.status, headerValue(res.headers["content-type"]), res.text);
-    if (res.status === 429) {
-      this.counters.throttled++;
-      this.limiter.onThrottled();
-    }
-    this.log?.(`${spec.method} ${spec.path} → ${res.status}${parsed.errorCode ? ` ${parsed.errorCode}` : ""} (${Date.now() - started} ms)`);
-    const retryAfterMs = parseRetryAfter(res.headers["retry-after"]) ?? parsed.retryAfterMs;
-    throw new GenieApiError({
-      ...base,
-      kind: kindForStatus(res.status, parsed.errorCode, parsed.message),
-      status: res.status,
-      errorCode: parsed.errorCode,
-      apiMessage: redactSecrets(parsed.message, [secret]),
-      requestId: requestId ?? parsed.requestId,
-      retryAfterMs,
-    });
+  /** One logical request, through the shared call machinery (./api-caller). */
+  private call(spec: ApiCall): Promise<ApiResult> {
+    return this.caller.call(spec);
   }
 }
 
 // ---- pure helpers ----------------------------------------------------------------------------
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
 
 function spacePath(spaceId: string): string {
   return `${SPACES_PATH}/${encodeURIComponent(spaceId)}`;

@@ -1,28 +1,29 @@
 // The SQL Statement Execution API (POST /api/2.0/sql/statements, then GET …/{id} until the state
 // is final): what the newcomer's `demo-data` command runs its CREATE / INSERT / DROP through.
-import type { Credentials } from "../auth";
+// Requests go through the same call machinery as GenieClient (./api-caller: pool, rate limiter,
+// 401 refresh, Retry-After aware retries, redaction); failures become SqlStatementError.
 import { redactSecrets } from "../auth";
-import { excerpt, parseErrorBody } from "./errors";
-import { exchange, TransportError } from "./transport";
+import { ApiCaller, isAmbiguousFailure, type ApiCall, type ApiCallerOptions } from "./api-caller";
+import { GenieApiError } from "./errors";
 
 const STATEMENTS_PATH = "/api/2.0/sql/statements";
 const FINAL_STATES = new Set(["SUCCEEDED", "FAILED", "CANCELED", "CLOSED"]);
 
-export interface SqlClientOptions {
-  host: string;
-  credentials: Credentials;
-  /** Per HTTP request (default 60 s). */
-  requestTimeoutMs?: number;
+/** The request options (timeouts, rate limit, retries, logger, headers) are those of ./api-caller. */
+export interface SqlClientOptions extends ApiCallerOptions {
   /** How long one statement may take, polls included, before it is cancelled (default 10 min). */
   statementTimeoutMs?: number;
   /** Wait between polls (default 1 s; tests use a few ms). */
   pollIntervalMs?: number;
-  /** Attempts for a request the server did not process (429, 503, connection refused); default 5. */
+  /**
+   * HTTP attempts per request (default 5). A statement submit is repeated only when the server
+   * provably did not process it (429, 503, never sent); polls also after a 5xx or a reset.
+   */
   maxAttempts?: number;
-  /** Sent as `X-Databricks-Org-Id` (unified hosts). */
-  workspaceId?: string;
-  userAgent?: string;
 }
+
+/** Default attempts per SQL request (fewer than GenieClient's: a newcomer's command should fail fast). */
+const DEFAULT_SQL_ATTEMPTS = 5;
 
 export interface StatementRequest {
   statement: string;
@@ -96,19 +97,15 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class SqlClient {
   readonly host: string;
-  private readonly credentials: Credentials;
-  private readonly opts: Required<Omit<SqlClientOptions, "host" | "credentials" | "workspaceId">> & { workspaceId?: string };
+  private readonly caller: ApiCaller;
+  private readonly opts: { statementTimeoutMs: number; pollIntervalMs: number };
 
   constructor(opts: SqlClientOptions) {
-    this.host = opts.host.replace(/\/+$/, "");
-    this.credentials = opts.credentials;
+    this.caller = new ApiCaller({ ...opts, maxAttempts: opts.maxAttempts ?? DEFAULT_SQL_ATTEMPTS });
+    this.host = this.caller.host;
     this.opts = {
-      requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
       statementTimeoutMs: opts.statementTimeoutMs ?? 600_000,
       pollIntervalMs: opts.pollIntervalMs ?? 1_000,
-      maxAttempts: opts.maxAttempts ?? 5,
-      userAgent: opts.userAgent ?? "pulumi-genie/0.1 (+undici)",
-      workspaceId: opts.workspaceId,
     };
   }
 
@@ -125,11 +122,14 @@ export class SqlClient {
     if (req.catalog) body.catalog = req.catalog;
     if (req.schema) body.schema = req.schema;
     const deadline = Date.now() + this.opts.statementTimeoutMs;
-    let answer = await this.request("POST", STATEMENTS_PATH, req.statement, body);
+    // Not idempotent: a resent submit could run an INSERT twice (see `request`).
+    let answer = await this.request({ operation: "create", method: "POST", path: STATEMENTS_PATH, body, idempotent: false }, req.statement);
     const id = String(answer.statement_id ?? "");
     while (!FINAL_STATES.has(stateOf(answer))) {
       if (Date.now() + this.opts.pollIntervalMs > deadline) {
-        await this.request("POST", `${STATEMENTS_PATH}/${encodeURIComponent(id)}/cancel`, req.statement).catch(() => undefined);
+        // Cancelling twice is harmless, so the cancel may be repeated like a poll.
+        const cancel = `${STATEMENTS_PATH}/${encodeURIComponent(id)}/cancel`;
+        await this.request({ operation: "update", method: "POST", path: cancel, idempotent: true }, req.statement).catch(() => undefined);
         throw new SqlStatementError({
           statement: req.statement, statementId: id, state: stateOf(answer),
           apiMessage: `still ${stateOf(answer)} after ${this.opts.statementTimeoutMs} ms; cancelled`,
@@ -137,7 +137,7 @@ export class SqlClient {
         });
       }
       await sleep(this.opts.pollIntervalMs);
-      answer = await this.request("GET", `${STATEMENTS_PATH}/${encodeURIComponent(id)}`, req.statement);
+      answer = await this.request({ operation: "read", method: "GET", path: `${STATEMENTS_PATH}/${encodeURIComponent(id)}`, idempotent: true }, req.statement);
     }
     const state = stateOf(answer);
     if (state !== "SUCCEEDED") {
@@ -154,41 +154,34 @@ export class SqlClient {
     return { statementId: id, columns, rows };
   }
 
-  /** One HTTP exchange; repeated only when the server provably did not process it (429, 503, not sent). */
-  private async request(method: "GET" | "POST", path: string, statement: string, body?: Json): Promise<Json> {
-    for (let attempt = 1; ; attempt++) {
-      const authorization = await this.credentials.authorization();
-      const secret = authorization.replace(/^\S+\s+/, "");
-      const headers: Record<string, string> = { authorization, accept: "application/json", "user-agent": this.opts.userAgent };
-      if (body) headers["content-type"] = "application/json";
-      if (this.opts.workspaceId) headers["x-databricks-org-id"] = this.opts.workspaceId;
-      let res;
-      try {
-        res = await exchange({ method, host: this.host, path, headers, body: body && JSON.stringify(body), timeoutMs: this.opts.requestTimeoutMs });
-      } catch (e) {
-        const t = e as TransportError;
-        if (t instanceof TransportError && !t.sent && attempt < this.opts.maxAttempts) {
-          await sleep(this.opts.pollIntervalMs * attempt);
-          continue;
-        }
-        throw new SqlStatementError({ statement, apiMessage: redactSecrets(t.message ?? String(e), [secret]), hint: "check network access to the workspace host" });
-      }
-      if (res.status >= 200 && res.status < 300) {
-        try {
-          return (res.text.trim() === "" ? {} : JSON.parse(res.text)) as Json;
-        } catch {
-          throw new SqlStatementError({ statement, status: res.status, apiMessage: `unparseable response body: ${excerpt(res.text)}` });
-        }
-      }
-      if ((res.status === 429 || res.status === 503) && attempt < this.opts.maxAttempts) {
-        await sleep(this.opts.pollIntervalMs * attempt);
-        continue;
-      }
-      const contentType = res.headers["content-type"];
-      const parsed = parseErrorBody(res.status, Array.isArray(contentType) ? contentType[0] : contentType, res.text);
-      throw new SqlStatementError({ statement, status: res.status, errorCode: parsed.errorCode, apiMessage: redactSecrets(parsed.message, [secret]) });
+  /**
+   * One request through the shared call machinery. `operation` only names the call in logs
+   * (submit = create, poll = read, cancel = update); what matters is `idempotent`.
+   */
+  private async request(call: Omit<ApiCall, "label" | "deadline">, statement: string): Promise<Json> {
+    try {
+      const res = await this.caller.call({ ...call, label: firstLine(statement), deadline: Date.now() + this.caller.operationTimeoutMs });
+      return (res.json ?? {}) as Json;
+    } catch (e) {
+      throw statementErrorOf(e, statement);
     }
   }
+}
+
+/** The call machinery's GenieApiError (already redacted) as a SqlStatementError naming the statement. */
+function statementErrorOf(e: unknown, statement: string): unknown {
+  if (!(e instanceof GenieApiError)) return e;
+  const init: ConstructorParameters<typeof SqlStatementError>[0] = { statement, apiMessage: e.apiMessage };
+  if (e.status !== undefined) init.status = e.status;
+  if (e.errorCode !== undefined) init.errorCode = e.errorCode;
+  if (isAmbiguousFailure(e)) {
+    // The submit may have reached the warehouse: resending could run it twice.
+    init.hint = "the answer was lost, so the statement may or may not have run; check (e.g. SHOW TABLES) before running it again";
+  } else if (e.status === undefined && e.hint !== undefined) {
+    // No HTTP answer (network, timeout, credentials): the machinery's hint says what to check.
+    init.hint = e.hint;
+  }
+  return new SqlStatementError(init);
 }
 
 function stateOf(answer: Json): StatementState {
