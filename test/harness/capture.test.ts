@@ -1,21 +1,10 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { Engine, ProviderHost, UNKNOWN, captureProgram } from "../../provider/harness";
-import { FileThing, readLog } from "./fileThing";
+import { Engine, UNKNOWN, captureProgram } from "../../provider/harness";
+import { FileThing, readLog, tempDir, useSharedHost } from "./fileThing";
 
-let host: ProviderHost;
-beforeAll(async () => {
-  host = await ProviderHost.start({});
-});
-afterAll(async () => {
-  await host?.close();
-});
+const sharedHost = useSharedHost();
 
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "harness-capture-"));
-}
+const newDir = () => tempDir("harness-capture-");
 
 class Bundle extends pulumi.ComponentResource {
   constructor(name: string, dir: string) {
@@ -26,7 +15,7 @@ class Bundle extends pulumi.ComponentResource {
 }
 
 test("captured resources carry the closure serializer's real __provider text", async () => {
-  const dir = tempDir();
+  const dir = newDir();
   const { resources } = await captureProgram(() => {
     new FileThing("a", { dir, value: "1" });
   });
@@ -46,7 +35,7 @@ test("captured resources carry the closure serializer's real __provider text", a
 });
 
 test("resource options the engine acts on are captured", async () => {
-  const dir = tempDir();
+  const dir = newDir();
   const { resources } = await captureProgram(() => {
     new FileThing("p", { dir, value: "1" }, { protect: true, retainOnDelete: true });
     new FileThing("r", { dir, value: "1" }, { deleteBeforeReplace: true, ignoreChanges: ["value"] });
@@ -62,14 +51,14 @@ test("resource options the engine acts on are captured", async () => {
 
 test("secret inputs arrive unwrapped, as the host would receive them", async () => {
   const { resources } = await captureProgram(() => {
-    new FileThing("s", { dir: tempDir(), value: "1", secretNote: pulumi.secret("psst") });
+    new FileThing("s", { dir: newDir(), value: "1", secretNote: pulumi.secret("psst") });
   });
 
   expect(resources[0].inputs.secretNote).toBe("psst");
 });
 
 test("the program sees stack config, project and stack, and its return value is resolved", async () => {
-  const dir = tempDir();
+  const dir = newDir();
   const { resources, outputs } = await captureProgram(
     () => {
       const config = new pulumi.Config("harness");
@@ -85,7 +74,7 @@ test("the program sees stack config, project and stack, and its return value is 
 });
 
 test("only dynamic resources are captured, including children of components", async () => {
-  const dir = tempDir();
+  const dir = newDir();
   const { resources } = await captureProgram(() => {
     new Bundle("bundle", dir);
   });
@@ -95,7 +84,7 @@ test("only dynamic resources are captured, including children of components", as
 });
 
 test("in preview, inputs that depend on unknown outputs arrive as UNKNOWN and preview tolerates them", async () => {
-  const dir = tempDir();
+  const dir = newDir();
   const { resources, outputs } = await captureProgram(
     () => {
       const a = new FileThing("a", { dir, value: "1" });
@@ -110,19 +99,19 @@ test("in preview, inputs that depend on unknown outputs arrive as UNKNOWN and pr
   expect(b.dependencies).toEqual([resources.find((r) => r.name === "a")!.urn]);
   expect(outputs.b).toBe(UNKNOWN);
 
-  const result = await new Engine({ host }).preview(resources);
+  const result = await new Engine({ host: sharedHost() }).preview(resources);
   expect(result.steps.map((s) => s.op)).toEqual(["create", "create"]);
   expect(readLog(dir)).toEqual([]);
 });
 
 test("a resource waits for the resources it depends on before its own steps run", async () => {
-  const dir = tempDir();
+  const dir = newDir();
   const { resources } = await captureProgram(() => {
     const first = new FileThing("first", { dir, value: "1", delayMs: 150 });
     new FileThing("second", { dir, value: "2" }, { dependsOn: [first] });
   });
 
-  await new Engine({ host }).up(resources);
+  await new Engine({ host: sharedHost() }).up(resources);
 
   const creates = readLog(dir).filter((l) => l.op === "create");
   expect(creates.map((l) => [l.name, l.inflight])).toEqual([

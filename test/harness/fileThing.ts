@@ -2,8 +2,10 @@
 // provider call appends a line to `dir/log.jsonl`. Modules are required inside the method bodies
 // so the serializer keeps `require("fs")` verbatim and the host resolves it.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { ProviderHost } from "../../provider/harness";
 
 export interface FileThingArgs {
   /** Directory holding the objects and the call log. */
@@ -138,4 +140,24 @@ export function readLog(dir: string): LogLine[] {
     .split("\n")
     .filter((l) => l.trim() !== "")
     .map((l, i) => ({ ...JSON.parse(l), seq: i }));
+}
+
+/** One provider host for a test file: started before its tests, closed after. */
+export function useSharedHost(): () => ProviderHost {
+  let host: ProviderHost | undefined;
+  beforeAll(async () => {
+    host = await ProviderHost.start({});
+  });
+  afterAll(async () => {
+    await host?.close();
+  });
+  return () => {
+    if (!host) throw new Error("the provider host is not started yet (call it inside a test)");
+    return host;
+  };
+}
+
+/** A fresh folder for one test's FileThing objects and call log. */
+export function tempDir(prefix = "harness-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

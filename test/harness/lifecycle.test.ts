@@ -1,21 +1,12 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { DeclaredResource, Engine, ProviderHost, captureProgram } from "../../provider/harness";
-import { FileThing, FileThingArgs, readLog } from "./fileThing";
+import { DeclaredResource, Engine, captureProgram } from "../../provider/harness";
+import { FileThing, FileThingArgs, readLog, tempDir, useSharedHost } from "./fileThing";
 
-let host: ProviderHost;
-beforeAll(async () => {
-  host = await ProviderHost.start({});
-});
-afterAll(async () => {
-  await host?.close();
-});
+const sharedHost = useSharedHost();
 
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "harness-lifecycle-"));
-}
+const newDir = () => tempDir("harness-lifecycle-");
 
 type Spec = Omit<FileThingArgs, "dir"> & { opts?: pulumi.CustomResourceOptions };
 
@@ -37,8 +28,8 @@ function opsByName(result: { steps: { name: string; op: string }[] }): Record<st
 }
 
 test("up creates every declared resource and records its id, inputs and outputs", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   const result = await engine.up(await declare(dir, { a: { value: "1" }, b: { value: "2" } }));
 
   expect(opsByName(result)).toEqual({ a: "create", b: "create" });
@@ -54,8 +45,8 @@ test("up creates every declared resource and records its id, inputs and outputs"
 });
 
 test("a repeated up with the same program is all same steps and calls no write", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   const resources = await declare(dir, { a: { value: "1" }, b: { value: "2" } });
   await engine.up(resources);
   const callsAfterFirst = readLog(dir).length;
@@ -70,8 +61,8 @@ test("a repeated up with the same program is all same steps and calls no write",
 });
 
 test("a changed input updates the resource in place and stores the new outputs", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1" }, b: { value: "2" } }));
   const idA = engine.state().find((e) => e.name === "a")!.id;
 
@@ -87,8 +78,8 @@ test("a changed input updates the resource in place and stores the new outputs",
 });
 
 test("a replace creates the new object before deleting the old one by default", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1", group: "g1" } }));
   const oldId = engine.state()[0].id;
 
@@ -105,8 +96,8 @@ test("a replace creates the new object before deleting the old one by default", 
 });
 
 test("a replace deletes first when the provider asks for deleteBeforeReplace", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1", group: "g1", replaceDeletesFirst: true } }));
   const oldId = engine.state()[0].id;
 
@@ -119,8 +110,8 @@ test("a replace deletes first when the provider asks for deleteBeforeReplace", a
 });
 
 test("the deleteBeforeReplace resource option also makes a replace delete first", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1", group: "g1", opts: { deleteBeforeReplace: true } } }));
 
   const result = await engine.up(await declare(dir, { a: { value: "1", group: "g2", opts: { deleteBeforeReplace: true } } }));
@@ -130,8 +121,8 @@ test("the deleteBeforeReplace resource option also makes a replace delete first"
 });
 
 test("a resource removed from the program is deleted on up", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1" }, b: { value: "2" } }));
   const idB = engine.state().find((e) => e.name === "b")!.id;
 
@@ -140,12 +131,12 @@ test("a resource removed from the program is deleted on up", async () => {
   expect(opsByName(result)).toEqual({ a: "same", b: "delete" });
   expect(engine.state().map((e) => e.name)).toEqual(["a"]);
   expect(readLog(dir).filter((l) => l.op === "delete").map((l) => l.id)).toEqual([idB]);
-  expect(await host.waitForLine("stderr", `fileThing: deleting ${idB}`)).toBe(`fileThing: deleting ${idB}`);
+  expect(await sharedHost().waitForLine("stderr", `fileThing: deleting ${idB}`)).toBe(`fileThing: deleting ${idB}`);
 });
 
 test("protect blocks deleting a removed resource and replacing a protected one", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1", opts: { protect: true } }, b: { value: "2", group: "g", opts: { protect: true } } }));
   const before = engine.state();
 
@@ -159,8 +150,8 @@ test("protect blocks deleting a removed resource and replacing a protected one",
 });
 
 test("destroy refuses a protected resource and deletes the others", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1", opts: { protect: true } }, b: { value: "2" } }));
 
   const result = await engine.destroy();
@@ -171,8 +162,8 @@ test("destroy refuses a protected resource and deletes the others", async () => 
 });
 
 test("retainOnDelete drops the resource from state without calling Delete", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1", opts: { retainOnDelete: true } }, b: { value: "2" } }));
 
   const result = await engine.destroy();
@@ -186,8 +177,8 @@ test("retainOnDelete drops the resource from state without calling Delete", asyn
 });
 
 test("a create that fails after the object exists is recorded in state with the error's id and counted as failed", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
 
   const result = await engine.up(await declare(dir, { a: { value: "1" }, broken: { value: "2", failCreate: "withId" } }));
 
@@ -202,8 +193,8 @@ test("a create that fails after the object exists is recorded in state with the 
 });
 
 test("a resource created with an init error is updated on the next up even when diff finds no change", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { broken: { value: "2", failCreate: "withId" } }));
   expect(engine.state()[0].initErrors).toEqual(["tagging failed"]);
 
@@ -216,8 +207,8 @@ test("a resource created with an init error is updated on the next up even when 
 });
 
 test("an update that fails after applying records the properties the error carries and counts as failed", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1" } }));
   const id = engine.state()[0].id;
 
@@ -229,8 +220,8 @@ test("an update that fails after applying records the properties the error carri
 });
 
 test("a rejected create leaves nothing in state, does not stop the others, and a rerun creates it once", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
 
   const first = await engine.up(await declare(dir, { a: { value: "1" }, b: { value: "2", failCreate: "plain" }, c: { value: "3" } }));
 
@@ -245,8 +236,8 @@ test("a rejected create leaves nothing in state, does not stop the others, and a
 });
 
 test("check failures surface as check-failed steps with property and reason, and nothing is written", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1" } }));
   const before = engine.state();
 
@@ -263,8 +254,8 @@ test("check failures surface as check-failed steps with property and reason, and
 });
 
 test("preview reports the planned steps without calling create, update or delete", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { keep: { value: "1" }, edit: { value: "2" }, move: { value: "3", group: "g" }, drop: { value: "4" } }));
   const before = engine.state();
   const calls = readLog(dir).length;
@@ -280,8 +271,8 @@ test("preview reports the planned steps without calling create, update or delete
 });
 
 test("ignoreChanges keeps the old input so a change to it is not applied", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1", opts: { ignoreChanges: ["value"] } } }));
 
   const result = await engine.up(await declare(dir, { a: { value: "2", opts: { ignoreChanges: ["value"] } } }));
@@ -291,14 +282,14 @@ test("ignoreChanges keeps the old input so a change to it is not applied", async
 });
 
 test("state handed out is a copy and an engine can resume from it", async () => {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   await engine.up(await declare(dir, { a: { value: "1" } }));
   const copy = engine.state();
   copy[0].outputs.value = "tampered";
   expect(engine.state()[0].outputs.value).toBe("1");
 
-  const resumed = new Engine({ host, state: engine.state() });
+  const resumed = new Engine({ host: sharedHost(), state: engine.state() });
   const result = await resumed.up(await declare(dir, { a: { value: "1" } }));
   expect(result.steps[0].op).toBe("same");
   const stateFile = JSON.parse(resumed.stateJson());

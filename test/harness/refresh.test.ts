@@ -1,20 +1,11 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { DeclaredResource, Engine, ProviderHost, captureProgram } from "../../provider/harness";
-import { FileThing, FileThingArgs, readLog } from "./fileThing";
+import { DeclaredResource, Engine, captureProgram } from "../../provider/harness";
+import { FileThing, FileThingArgs, readLog, tempDir, useSharedHost } from "./fileThing";
 
-let host: ProviderHost;
-beforeAll(async () => {
-  host = await ProviderHost.start({});
-});
-afterAll(async () => {
-  await host?.close();
-});
+const sharedHost = useSharedHost();
 
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "harness-refresh-"));
-}
+const newDir = () => tempDir("harness-refresh-");
 
 async function declare(dir: string, things: Record<string, Omit<FileThingArgs, "dir">>): Promise<DeclaredResource[]> {
   const { resources } = await captureProgram(() => {
@@ -30,8 +21,8 @@ function editOutOfBand(dir: string, id: string, value: string): void {
 }
 
 async function deployed(things: Record<string, Omit<FileThingArgs, "dir">>) {
-  const dir = tempDir();
-  const engine = new Engine({ host });
+  const dir = newDir();
+  const engine = new Engine({ host: sharedHost() });
   const result = await engine.up(await declare(dir, things));
   expect(result.failed).toBe(0);
   const idOf = (name: string) => engine.state().find((e) => e.name === name)!.id;
