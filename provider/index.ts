@@ -5,15 +5,15 @@
  * is a separate entry point, `pulumi-genie/emulator`, and the provider runtime the serialized
  * shim loads is `pulumi-genie/runtime`.
  */
-export { GenieSpace, type GenieSpaceArgs, deploySpaces, type DeploySpacesOptions, type DeployedSpaces } from "./resource";
+export { GenieSpace, type GenieSpaceArgs, deploySpaces, type DeploySpacesOptions, type DeployedSpaces } from "./lib/resources";
 export {
   GenieSpacePermissions,
   type GenieSpacePermissionsArgs,
   type GenieSpaceAccessControl,
   type GenieSpacePermissionLevel,
   type GenieSpacePrincipal,
-} from "./resource";
-export * from "./space";
+} from "./lib/resources";
+export * from "./lib/space";
 export {
   GenieClient,
   GenieApiError,
@@ -21,5 +21,5 @@ export {
   type GenieSpaceRecord,
   type CreateSpaceRequest,
   type UpdateSpaceRequest,
-} from "./client";
-export { resolveAuthConfig, describeAuth, AuthConfigError, type AuthSettings, type ResolvedAuthConfig } from "./auth";
+} from "./lib/client";
+export { resolveAuthConfig, describeAuth, AuthConfigError, type AuthSettings, type ResolvedAuthConfig } from "./lib/auth";

@@ -1,4 +1,4 @@
-import { AuthTokenError, clearTokenCache, credentialsFor, refreshMarginMs, type ResolvedAuthConfig } from "../../provider/auth";
+import { AuthTokenError, clearTokenCache, credentialsFor, refreshMarginMs, type ResolvedAuthConfig } from "../../provider/lib/auth";
 import { startScriptedServer, type Handler, type ScriptedServer } from "../client/scripted-server";
 
 const CLIENT_ID = "11111111-2222-3333-4444-555555555555";

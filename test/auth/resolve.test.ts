@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AuthConfigError, describeAuth, resolveAuthConfig, type ResolvedAuthConfig } from "../../provider/auth";
+import { AuthConfigError, describeAuth, resolveAuthConfig, type ResolvedAuthConfig } from "../../provider/lib/auth";
 
 let home: string;
 beforeEach(() => {
@@ -223,7 +223,7 @@ describe("auth method selection", () => {
   });
 });
 
-describe("host normalisation", () => {
+describe("host normalization", () => {
   test.each([
     ["dbc-1.cloud.databricks.com", "https://dbc-1.cloud.databricks.com"],
     ["https://dbc-1.cloud.databricks.com/", "https://dbc-1.cloud.databricks.com"],

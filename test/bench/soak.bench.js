@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Full-size soak (issue #2 "Must show"): 300 creates through the built client, concurrency 16,
+// Full-size soak (docs/performance.md): 300 creates through the built client, concurrency 16,
 // with 15 % 503, 10 % 429 and 3 % reset-after-commit on create. Prints figures; exits non-zero only
 // on a correctness failure (wrong count, duplicates, failed operations), never on timing.
 // Usage: npx tsc -p tsconfig.json && node test/bench/soak.bench.js [creates] [concurrency] [--production-defaults]
-// --production-defaults: the client's real defaults (20 req/s, 0.5–30 s backoff, Retry-After honoured
+// --production-defaults: the client's real defaults (20 req/s, 0.5–30 s backoff, Retry-After honored
 // in full) instead of the quick tuning (200 req/s, 20–250 ms backoff).
 "use strict";
-const { runSoak } = require("../../dist/provider/client/soak.js");
+const { runSoak } = require("../../dist/provider/tools/emulator/soak.js");
 
 async function main() {
   const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));

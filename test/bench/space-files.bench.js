@@ -16,10 +16,10 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const YAML = require("yaml");
-const { loadSpaceFiles, toSerializedSpace } = require("../../dist/provider/space");
-const { fastParseYaml } = require("../../dist/provider/space/fast-yaml");
-const { loadSpaceText } = require("../../dist/provider/space/files");
-const { workerScript, workerCount, WORKER_THRESHOLD } = require("../../dist/provider/space/file-pool");
+const { loadSpaceFiles, toSerializedSpace } = require("../../dist/provider/lib/space");
+const { fastParseYaml } = require("../../dist/provider/lib/space/fast-yaml");
+const { loadSpaceText } = require("../../dist/provider/lib/space/files");
+const { workerScript, workerCount, WORKER_THRESHOLD } = require("../../dist/provider/lib/space/file-pool");
 
 const FILES = Number(process.argv[2] || 1000);
 const FORMATS = (process.argv[3] || "both") === "both" ? ["yaml", "json"] : [process.argv[3]];

@@ -1,10 +1,10 @@
 /** `clone`: a copy with new ids, into a space file or a workspace (the same one or another). */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { closeConnectionPools } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
-import { runClone } from "../../provider/cli/clone";
-import { fromSerializedSpace, loadSpaceFiles, toSerializedSpace, type SpaceDefinition } from "../../provider/space";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import { runClone } from "../../provider/tools/cli/clone";
+import { fromSerializedSpace, loadSpaceFiles, toSerializedSpace, type SpaceDefinition } from "../../provider/lib/space";
 import { bufferIo, isolated, removeDir, scratchDir } from "../cli/helpers";
 
 const ROOT = path.resolve(__dirname, "../..");

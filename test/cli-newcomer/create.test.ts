@@ -1,10 +1,10 @@
 /** `create`: a prototype space from flags, and `--save-config` writing the equivalent space file. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { closeConnectionPools } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
-import { runCreate } from "../../provider/cli/create";
-import { compareSpaces, loadSpaceFiles } from "../../provider/space";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import { runCreate } from "../../provider/tools/cli/create";
+import { compareSpaces, loadSpaceFiles } from "../../provider/lib/space";
 import { bufferIo, isolated, removeDir, scratchDir } from "../cli/helpers";
 
 describe("create", () => {

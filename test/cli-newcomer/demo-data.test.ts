@@ -1,11 +1,11 @@
 /** `demo-data setup|status|cleanup`: demo tables through the SQL API, and the matching space file. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEMO_TABLES, runDemoCleanup, runDemoSetup, runDemoStatus, type DemoDataOptions } from "../../provider/cli/demo-data";
-import { credentialsFor, resolveAuthConfig } from "../../provider/auth";
-import { closeConnectionPools, SqlClient } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
-import { loadSpaceFiles } from "../../provider/space";
+import { DEMO_TABLES, runDemoCleanup, runDemoSetup, runDemoStatus, type DemoDataOptions } from "../../provider/tools/cli/demo-data";
+import { credentialsFor, resolveAuthConfig } from "../../provider/lib/auth";
+import { closeConnectionPools, SqlClient } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import { loadSpaceFiles } from "../../provider/lib/space";
 import { bufferIo, isolated, removeDir, scratchDir } from "../cli/helpers";
 
 const TABLES = ["main.genie_demo.customers", "main.genie_demo.orders", "main.genie_demo.products"];

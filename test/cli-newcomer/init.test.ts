@@ -3,10 +3,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { runInit } from "../../provider/cli/init";
-import { runValidate } from "../../provider/cli/validate";
-import { closeConnectionPools } from "../../provider/client";
-import { startEmulator } from "../../provider/emulator";
+import { runInit } from "../../provider/tools/cli/init";
+import { runValidate } from "../../provider/tools/cli/validate";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator } from "../../provider/tools/emulator";
 import { bufferIo, removeDir, scratchDir } from "../cli/helpers";
 import { deployProject, linkNodeModules } from "./project";
 

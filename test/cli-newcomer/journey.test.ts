@@ -6,9 +6,9 @@
  * are what makes the spaces valid.
  */
 import * as path from "node:path";
-import { buildProgram } from "../../provider/cli/main";
-import { closeConnectionPools } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
+import { buildProgram } from "../../provider/tools/cli/main";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
 import { bufferIo, removeDir, scratchDir } from "../cli/helpers";
 import { deployProject, type DeployedProject } from "./project";
 

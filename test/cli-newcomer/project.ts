@@ -6,9 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import type { EmulatorHandle } from "../../provider/emulator";
-import { captureProgram, Engine, ProviderHost } from "../../provider/harness";
-import { readStackFile } from "../../provider/cli/stack-config";
+import type { EmulatorHandle } from "../../provider/tools/emulator";
+import { captureProgram, Engine, ProviderHost } from "../../provider/tools/harness";
+import { readStackFile } from "../../provider/tools/cli/stack-config";
 
 const ROOT = path.resolve(__dirname, "../..");
 

@@ -1,10 +1,10 @@
 /** `show`: one space, readable or raw, by id or by exact title. */
 import * as path from "node:path";
 import { parse } from "yaml";
-import { closeConnectionPools } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
-import { runShow } from "../../provider/cli/show";
-import { loadSpaceFiles, toSerializedSpace, LIMITS } from "../../provider/space";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import { runShow } from "../../provider/tools/cli/show";
+import { loadSpaceFiles, toSerializedSpace, LIMITS } from "../../provider/lib/space";
 import { bufferIo, isolated } from "../cli/helpers";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -1,8 +1,8 @@
 /** The emulator's SQL Statement Execution API, driven through the SQL client, and its table catalog. */
-import { credentialsFor, resolveAuthConfig } from "../../provider/auth";
-import { closeConnectionPools, GenieClient, SqlClient, SqlStatementError } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
-import { toSerializedSpace } from "../../provider/space";
+import { credentialsFor, resolveAuthConfig } from "../../provider/lib/auth";
+import { closeConnectionPools, GenieClient, SqlClient, SqlStatementError } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import { toSerializedSpace } from "../../provider/lib/space";
 
 describe("SQL statements against the emulator", () => {
   let emulator: EmulatorHandle;

@@ -5,8 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
-import { runDemo } from "../../provider/cli/demo";
-import { initProject } from "../../provider/cli/init";
+import { runDemo } from "../../provider/tools/cli/demo";
+import { initProject } from "../../provider/tools/cli/init";
 import { linkNodeModules } from "../cli-newcomer/project";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -5,11 +5,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { closeConnectionPools } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
-import { runExport } from "../../provider/cli/export";
-import { runValidate } from "../../provider/cli/validate";
-import { toSerializedSpace } from "../../provider/space";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import { runExport } from "../../provider/tools/cli/export";
+import { runValidate } from "../../provider/tools/cli/validate";
+import { toSerializedSpace } from "../../provider/lib/space";
 import { bufferIo, isolated, removeDir, scratchProject } from "./helpers";
 import { stackRun, writesOf } from "./stack-run";
 

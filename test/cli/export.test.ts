@@ -2,10 +2,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { closeConnectionPools } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
-import { nameFromTitle, parseTemplatize, runExport } from "../../provider/cli/export";
-import { compareSpaces, loadSpaceFiles } from "../../provider/space";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import { nameFromTitle, parseTemplatize, runExport } from "../../provider/tools/cli/export";
+import { compareSpaces, loadSpaceFiles } from "../../provider/lib/space";
 import { bufferIo, isolated, removeDir, scratchProject } from "./helpers";
 
 const EXAMPLE = fs.readFileSync("/work/shared/genie-api-examples/serialized_space.v2.example.json", "utf8");

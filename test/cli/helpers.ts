@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { CliIo } from "../../provider/cli/io";
+import type { CliIo } from "../../provider/tools/cli/io";
 
 export interface BufferedIo extends CliIo {
   out(): string;

@@ -1,9 +1,9 @@
 /** `list` / `find`: every page of the workspace, filtered by title glob, as table, json or csv. */
-import { closeConnectionPools } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
-import { globMatcher } from "../../provider/cli/format";
-import { runFind, runList } from "../../provider/cli/list";
-import { toSerializedSpace } from "../../provider/space";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import { globMatcher } from "../../provider/tools/cli/format";
+import { runFind, runList } from "../../provider/tools/cli/list";
+import { toSerializedSpace } from "../../provider/lib/space";
 import { bufferIo, isolated } from "./helpers";
 
 function uiSpace(emulator: EmulatorHandle, title: string, n = 1) {

@@ -6,11 +6,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { closeConnectionPools } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
-import { runMigrateGenieForge, type MigrationReport } from "../../provider/cli/migrate-genie-forge";
-import { runValidate } from "../../provider/cli/validate";
-import { loadSpaceFiles, toSerializedSpace } from "../../provider/space";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import { runMigrateGenieForge, type MigrationReport } from "../../provider/tools/cli/migrate-genie-forge";
+import { runValidate } from "../../provider/tools/cli/validate";
+import { loadSpaceFiles, toSerializedSpace } from "../../provider/lib/space";
 import { bufferIo, removeDir, scratchDir, scratchProject } from "./helpers";
 import { stackRun, writesOf } from "./stack-run";
 

@@ -1,7 +1,7 @@
 /** The commander program: every command is registered with help, and flags reach the command. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildProgram } from "../../provider/cli/main";
+import { buildProgram } from "../../provider/tools/cli/main";
 import { bufferIo, removeDir, scratchProject } from "./helpers";
 
 function program() {

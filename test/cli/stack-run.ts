@@ -4,9 +4,9 @@
  * The program and the provider load the package by name, so run `npx tsc -p tsconfig.json` first.
  */
 import * as path from "node:path";
-import { readStackFile } from "../../provider/cli/stack-config";
-import type { EmulatorHandle } from "../../provider/emulator";
-import { captureProgram, Engine, ProviderHost, type DeclaredResource } from "../../provider/harness";
+import { readStackFile } from "../../provider/tools/cli/stack-config";
+import type { EmulatorHandle } from "../../provider/tools/emulator";
+import { captureProgram, Engine, ProviderHost, type DeclaredResource } from "../../provider/tools/harness";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 

@@ -1,7 +1,7 @@
 /** `validate`: every file and every error at once, variables from the stack file, reports for people, tools and CI. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { runValidate } from "../../provider/cli/validate";
+import { runValidate } from "../../provider/tools/cli/validate";
 import { bufferIo, removeDir, scratchProject } from "./helpers";
 
 const GOOD = `name: sales

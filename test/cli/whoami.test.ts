@@ -1,11 +1,11 @@
 /** `whoami` and `profiles`: where each setting comes from, which identity it is — never a secret. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { clearTokenCache } from "../../provider/auth";
-import { closeConnectionPools } from "../../provider/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/emulator";
-import { runProfiles } from "../../provider/cli/profiles";
-import { runWhoami, type WhoamiReport } from "../../provider/cli/whoami";
+import { clearTokenCache } from "../../provider/lib/auth";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import { runProfiles } from "../../provider/tools/cli/profiles";
+import { runWhoami, type WhoamiReport } from "../../provider/tools/cli/whoami";
 import { bufferIo, isolated, removeDir, scratchDir, scratchProject } from "./helpers";
 
 const CANARY = "dapi" + "c0ffee00".repeat(4);

@@ -1,6 +1,6 @@
 // The client against the real Genie emulator: every endpoint, every fault class, OAuth M2M.
 import { inspect } from "node:util";
-import { clearTokenCache, credentialsFor, resolveAuthConfig } from "../../provider/auth";
+import { clearTokenCache, credentialsFor, resolveAuthConfig } from "../../provider/lib/auth";
 import {
   closeConnectionPools,
   GenieApiError,
@@ -12,8 +12,8 @@ import {
   isUnauthenticated,
   isInvalidParameter,
   isServerError,
-} from "../../provider/client";
-import { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultKind } from "../../provider/emulator";
+} from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultKind } from "../../provider/tools/emulator";
 
 const USER_HOME = "/Users/dev@example.com";
 const SERIALIZED = JSON.stringify({ version: 2, data_sources: { tables: [{ identifier: "retail.gold.orders" }] } });

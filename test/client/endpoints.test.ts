@@ -1,5 +1,5 @@
-import { credentialsFor } from "../../provider/auth";
-import { closeConnectionPools, GenieApiError, GenieClient, isNotFound, isPermissionDenied } from "../../provider/client";
+import { credentialsFor } from "../../provider/lib/auth";
+import { closeConnectionPools, GenieApiError, GenieClient, isNotFound, isPermissionDenied } from "../../provider/lib/client";
 import { spaceRecord, startScriptedServer, type Handler, type ScriptedServer } from "./scripted-server";
 
 const TOKEN = "dapi-test-0123456789abcdef";

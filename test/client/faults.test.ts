@@ -1,4 +1,4 @@
-import { credentialsFor } from "../../provider/auth";
+import { credentialsFor } from "../../provider/lib/auth";
 import {
   closeConnectionPools,
   GenieApiError,
@@ -10,7 +10,7 @@ import {
   isServerError,
   isTimeout,
   isUnauthenticated,
-} from "../../provider/client";
+} from "../../provider/lib/client";
 import { spaceRecord, startScriptedServer, type Handler, type Reply, type ScriptedServer } from "./scripted-server";
 
 const TOKEN = "dapi-test-0123456789abcdef";
@@ -62,7 +62,7 @@ describe("429 rate limiting", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(240);
   });
 
-  test("honours Retry-After as an HTTP date", async () => {
+  test("honors Retry-After as an HTTP date", async () => {
     const { client } = await serve(sequence([r429({ "retry-after": new Date(Date.now() + 2000).toUTCString() })], ok), { maxRetryDelayMs: 5000 });
     const t0 = Date.now();
     await client.getSpace(ID);
@@ -282,7 +282,7 @@ test("concurrent 429s slow the shared per-host rate limiter down", async () => {
   await Promise.all([...Array(4)].map(() => other.getSpace(ID)));
   expect(client.stats().throttled).toBeGreaterThan(0);
   // Both clients talk to the same host through one limiter.
-  const { rateLimiterFor } = await import("../../provider/client");
+  const { rateLimiterFor } = await import("../../provider/lib/client");
   const limiter = rateLimiterFor(server!.url, { requestsPerSecond: 500, burst: 500 }, false);
   expect(limiter.slowdowns).toBeGreaterThan(0);
 });

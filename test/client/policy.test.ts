@@ -1,4 +1,4 @@
-import { parseErrorBody, kindForStatus, parseRetryAfter, retryDelayMs, RateLimiter, GenieApiError } from "../../provider/client";
+import { parseErrorBody, kindForStatus, parseRetryAfter, retryDelayMs, RateLimiter, GenieApiError } from "../../provider/lib/client";
 
 describe("parseRetryAfter", () => {
   const now = Date.parse("2026-11-22T10:00:00Z");
@@ -110,7 +110,7 @@ test("GenieApiError redacts token-shaped text that a server echoes back", () => 
 });
 
 test("redactSecrets scrubs PATs, client secrets, JWTs, auth headers and key=value secrets", () => {
-  const { redactSecrets } = require("../../provider/auth") as typeof import("../../provider/auth");
+  const { redactSecrets } = require("../../provider/lib/auth") as typeof import("../../provider/lib/auth");
   const text = "dapi0123456789abcdef dose0123456789 eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig Bearer abc.def Basic Zm9vOmJhcg== client_secret=s3cr3t \"token\": \"t0k3n\"";
   const out = redactSecrets(text, ["exactsecretvalue"]);
   for (const leak of ["0123456789abcdef", "dose0123", "eyJzdWIi", "abc.def", "Zm9vOmJhcg", "s3cr3t", "t0k3n"]) expect(out).not.toContain(leak);
@@ -120,7 +120,7 @@ test("redactSecrets scrubs PATs, client secrets, JWTs, auth headers and key=valu
 
 describe("rate limiter deadline", () => {
   test("a caller that would wait past its deadline reserves nothing, so it does not slow the others", async () => {
-    const { RateLimiter } = await import("../../provider/client");
+    const { RateLimiter } = await import("../../provider/lib/client");
     const rl = new RateLimiter({ requestsPerSecond: 10, burst: 1 });
     const t = 1_000_000;
     expect(rl.reserve(t)).toBe(0);

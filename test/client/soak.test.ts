@@ -1,4 +1,4 @@
-import { runSoak } from "../../provider/client/soak";
+import { runSoak } from "../../provider/tools/emulator/soak";
 
 test("a small soak under 503/429/reset-after-commit faults creates exactly N spaces with no duplicates", async () => {
   const n = 40;

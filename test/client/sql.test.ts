@@ -3,8 +3,8 @@
  * retries, one credential refresh after a 401, token failures wrapped, secrets scrubbed, and a
  * statement submit (not idempotent) never resent after an ambiguous failure.
  */
-import { AuthTokenError, credentialsFor, type Credentials } from "../../provider/auth";
-import { closeConnectionPools, SqlClient, SqlStatementError, type SqlClientOptions } from "../../provider/client";
+import { AuthTokenError, credentialsFor, type Credentials } from "../../provider/lib/auth";
+import { closeConnectionPools, SqlClient, SqlStatementError, type SqlClientOptions } from "../../provider/lib/client";
 import { startScriptedServer, type Handler, type RecordedRequest, type Reply, type ScriptedServer } from "./scripted-server";
 
 const TOKEN = "dapi-sql-test-0123456789abcdef";

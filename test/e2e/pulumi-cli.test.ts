@@ -4,7 +4,7 @@
  * the reason (the engine harness suites prove the provider there).
  */
 import * as path from "node:path";
-import { pulumiCliVersion, runDemo } from "../../provider/cli/demo";
+import { pulumiCliVersion, runDemo } from "../../provider/tools/cli/demo";
 
 const ROOT = path.resolve(__dirname, "../..");
 const cli = pulumiCliVersion();

@@ -1,4 +1,4 @@
-import { startEmulator } from "../../provider/emulator";
+import { startEmulator } from "../../provider/tools/emulator";
 import { createBody, useEmulator } from "./helpers";
 
 const CLIENT = { clientId: "11111111-2222-3333-4444-555555555555", clientSecret: "dose-canary-secret-0001" };

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { RunningEmulator, registerEmulatorCommand, runEmulator } from "../../provider/emulator";
+import { RunningEmulator, registerEmulatorCommand, runEmulator } from "../../provider/tools/emulator";
 
 function program(io: Parameters<typeof registerEmulatorCommand>[1]) {
   const p = new Command("pulumi-genie").exitOverride();

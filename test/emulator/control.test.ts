@@ -78,7 +78,7 @@ describe("handle test hooks", () => {
     expect((await ctx.call("GET", `${SPACES}/${created.space_id}`)).status).toBe(200);
   });
 
-  test("migrate() re-serialises the body and bumps the etag without a semantic change", async () => {
+  test("migrate() re-serializes the body and bumps the etag without a semantic change", async () => {
     const created = await create();
     const migrated = ctx.emu.spaces.migrate(created.space_id);
     expect(migrated.etag).not.toBe(created.etag);
@@ -142,7 +142,7 @@ describe("HTTP control endpoints", () => {
     expect((await ctx.call("GET", SPACES)).status).toBe(200);
   });
 
-  test("PATCH /options changes behaviour mid-test; unknown options are refused", async () => {
+  test("PATCH /options changes behavior mid-test; unknown options are refused", async () => {
     expect((await control("PATCH", "/options", { titleDedup: false, missingFolderStyle: "legacy" })).status).toBe(200);
     await ctx.call("POST", SPACES, createBody());
     expect((await ctx.call("POST", SPACES, createBody())).body.title).toBe("Retail Genie");

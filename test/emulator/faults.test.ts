@@ -1,4 +1,4 @@
-import { FaultInjector, parseFaultSpec } from "../../provider/emulator/faults";
+import { FaultInjector, parseFaultSpec } from "../../provider/tools/emulator/faults";
 import { createBody, useEmulator } from "./helpers";
 
 const SPACES = "/api/2.0/genie/spaces";

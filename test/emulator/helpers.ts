@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { EmulatorHandle, EmulatorOptions, startEmulator } from "../../provider/emulator";
+import { EmulatorHandle, EmulatorOptions, startEmulator } from "../../provider/tools/emulator";
 
 export const EXAMPLES = "/work/shared/genie-api-examples";
 export const V2_TEXT = readFileSync(`${EXAMPLES}/serialized_space.v2.example.json`, "utf8");

@@ -1,5 +1,5 @@
-import { itemIds, reassignItemIds, withoutItemIds } from "../../provider/emulator/id-reassignment";
-import { validateSerializedSpace } from "../../provider/emulator/serialized-space";
+import { itemIds, reassignItemIds, withoutItemIds } from "../../provider/tools/emulator/id-reassignment";
+import { validateSerializedSpace } from "../../provider/tools/emulator/serialized-space";
 import { createBody, useEmulator, v2Example, V2_TEXT } from "./helpers";
 
 const SPACES = "/api/2.0/genie/spaces";
@@ -106,7 +106,7 @@ describe("reassignIds: true", () => {
 describe("emulator command --reassign-ids", () => {
   test("turns the mode on", async () => {
     const { Command } = await import("commander");
-    const { registerEmulatorCommand } = await import("../../provider/emulator");
+    const { registerEmulatorCommand } = await import("../../provider/tools/emulator");
     const lines: string[] = [];
     let close: (() => Promise<void>) | undefined;
     const p = new Command("pulumi-genie").exitOverride();

@@ -1,10 +1,10 @@
 import {
   acceptSerializedSpace,
-  normaliseSpaceDocument,
-  reserialiseForMigration,
+  normalizeSpaceDocument,
+  reserializeForMigration,
   validateSerializedSpace,
-} from "../../provider/emulator/serialized-space";
-import { ApiError } from "../../provider/emulator/api-error";
+} from "../../provider/tools/emulator/serialized-space";
+import { ApiError } from "../../provider/tools/emulator/api-error";
 import { hexId, v1Example, v2Example, V1_TEXT, V2_TEXT } from "./helpers";
 
 /** The message of the 400 the server would answer with, or undefined when accepted. */
@@ -179,7 +179,7 @@ describe("strict validation", () => {
   });
 });
 
-describe("normalisation", () => {
+describe("normalization", () => {
   test("output is pretty-printed with 2-space indent and a trailing newline, keys in canonical order", () => {
     const doc = v2Example();
     const scrambled = { benchmarks: doc.benchmarks, instructions: doc.instructions, data_sources: doc.data_sources, config: doc.config, version: 2 };
@@ -226,7 +226,7 @@ describe("normalisation", () => {
     expect(stored.instructions.example_question_sqls[0].parameters.map((p: any) => p.name)).toEqual(["start_date", "end_date"]);
   });
 
-  test("normalising is idempotent", () => {
+  test("normalizing is idempotent", () => {
     for (const source of [v1Example(), v2Example()]) {
       const once = strictAccept(source);
       expect(acceptSerializedSpace(once, true)).toBe(once);
@@ -239,11 +239,11 @@ describe("normalisation", () => {
     expect(stored).toEqual({ version: 7, data_sources: {}, custom: { a: 1 } });
   });
 
-  test("migration re-serialisation changes the bytes, not the meaning", () => {
+  test("migration re-serialization changes the bytes, not the meaning", () => {
     const canonical = strictAccept(v2Example());
-    const migrated = reserialiseForMigration(canonical);
+    const migrated = reserializeForMigration(canonical);
     expect(migrated).not.toBe(canonical);
     expect(JSON.parse(migrated)).toEqual(JSON.parse(canonical));
-    expect(JSON.stringify(normaliseSpaceDocument(JSON.parse(migrated)))).toBe(JSON.stringify(JSON.parse(canonical)));
+    expect(JSON.stringify(normalizeSpaceDocument(JSON.parse(migrated)))).toBe(JSON.stringify(JSON.parse(canonical)));
   });
 });

@@ -6,7 +6,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("create", () => {
   const ctx = useEmulator();
 
-  test("returns the full space with a time-based id, default parent folder, normalised body and etag", async () => {
+  test("returns the full space with a time-based id, default parent folder, normalized body and etag", async () => {
     const res = await ctx.call("POST", "/api/2.0/genie/spaces", createBody({ description: "Sales Q&A" }));
     expect(res.status).toBe(200);
     const space = res.body;
@@ -341,7 +341,7 @@ describe("update (PATCH)", () => {
     expect(JSON.parse(res.body.serialized_space).config.sample_questions[0].question).toEqual(["Changed?"]);
   });
 
-  test("the same body re-serialised differently (compact, keys reordered, v1 toggles false) keeps etag and update_time", async () => {
+  test("the same body re-serialized differently (compact, keys reordered, v1 toggles false) keeps etag and update_time", async () => {
     const created = await create();
     const doc = v2Example();
     const reordered = { benchmarks: doc.benchmarks, instructions: doc.instructions, data_sources: doc.data_sources, config: doc.config, version: 2 };

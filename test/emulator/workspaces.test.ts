@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { RunningEmulator, registerEmulatorCommand, runEmulator, startEmulator } from "../../provider/emulator";
+import { RunningEmulator, registerEmulatorCommand, runEmulator, startEmulator } from "../../provider/tools/emulator";
 import { createBody, useEmulator } from "./helpers";
 
 const SPACES = "/api/2.0/genie/spaces";

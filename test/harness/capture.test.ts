@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Engine, UNKNOWN, captureProgram } from "../../provider/harness";
-import { FileThing, readLog, tempDir, useSharedHost } from "./fileThing";
+import { Engine, UNKNOWN, captureProgram } from "../../provider/tools/harness";
+import { FileResource, readLog, tempDir, useSharedHost } from "./file-resource";
 
 const sharedHost = useSharedHost();
 
@@ -9,7 +9,7 @@ const newDir = () => tempDir("harness-capture-");
 class Bundle extends pulumi.ComponentResource {
   constructor(name: string, dir: string) {
     super("harness:index:Bundle", name);
-    new FileThing(`${name}-inner`, { dir, value: "inner" }, { parent: this });
+    new FileResource(`${name}-inner`, { dir, value: "inner" }, { parent: this });
     this.registerOutputs({});
   }
 }
@@ -17,7 +17,7 @@ class Bundle extends pulumi.ComponentResource {
 test("captured resources carry the closure serializer's real __provider text", async () => {
   const dir = newDir();
   const { resources } = await captureProgram(() => {
-    new FileThing("a", { dir, value: "1" });
+    new FileResource("a", { dir, value: "1" });
   });
 
   expect(resources).toHaveLength(1);
@@ -26,8 +26,8 @@ test("captured resources carry the closure serializer's real __provider text", a
   expect(provider as string).toMatch(/^exports\.handler = /);
   expect(provider as string).toContain('require("fs")');
   expect(resources[0]).toMatchObject({
-    urn: "urn:pulumi:stack::project::pulumi-nodejs:dynamic/harness:FileThing::a",
-    type: "pulumi-nodejs:dynamic/harness:FileThing",
+    urn: "urn:pulumi:stack::project::pulumi-nodejs:dynamic/harness:FileResource::a",
+    type: "pulumi-nodejs:dynamic/harness:FileResource",
     name: "a",
     inputs: { dir, name: "a", value: "1" },
     options: {},
@@ -37,9 +37,9 @@ test("captured resources carry the closure serializer's real __provider text", a
 test("resource options the engine acts on are captured", async () => {
   const dir = newDir();
   const { resources } = await captureProgram(() => {
-    new FileThing("p", { dir, value: "1" }, { protect: true, retainOnDelete: true });
-    new FileThing("r", { dir, value: "1" }, { deleteBeforeReplace: true, ignoreChanges: ["value"] });
-    new FileThing("plain", { dir, value: "1" });
+    new FileResource("p", { dir, value: "1" }, { protect: true, retainOnDelete: true });
+    new FileResource("r", { dir, value: "1" }, { deleteBeforeReplace: true, ignoreChanges: ["value"] });
+    new FileResource("plain", { dir, value: "1" });
   });
 
   expect(Object.fromEntries(resources.map((r) => [r.name, r.options]))).toEqual({
@@ -51,7 +51,7 @@ test("resource options the engine acts on are captured", async () => {
 
 test("secret inputs arrive unwrapped, as the host would receive them", async () => {
   const { resources } = await captureProgram(() => {
-    new FileThing("s", { dir: newDir(), value: "1", secretNote: pulumi.secret("psst") });
+    new FileResource("s", { dir: newDir(), value: "1", secretNote: pulumi.secret("psst") });
   });
 
   expect(resources[0].inputs.secretNote).toBe("psst");
@@ -62,13 +62,13 @@ test("the program sees stack config, project and stack, and its return value is 
   const { resources, outputs } = await captureProgram(
     () => {
       const config = new pulumi.Config("harness");
-      const thing = new FileThing("cfg", { dir, value: config.require("greeting") });
+      const thing = new FileResource("cfg", { dir, value: config.require("greeting") });
       return { greeting: pulumi.output(config.require("greeting")).apply((g) => g.toUpperCase()), stack: pulumi.getStack(), thing: { id: thing.id } };
     },
     { project: "proj", stack: "dev", config: { "harness:greeting": "hi" } },
   );
 
-  expect(resources[0].urn).toBe("urn:pulumi:dev::proj::pulumi-nodejs:dynamic/harness:FileThing::cfg");
+  expect(resources[0].urn).toBe("urn:pulumi:dev::proj::pulumi-nodejs:dynamic/harness:FileResource::cfg");
   expect(resources[0].inputs.value).toBe("hi");
   expect(outputs).toEqual({ greeting: "HI", stack: "dev", thing: { id: "cfg-id" } });
 });
@@ -80,15 +80,15 @@ test("only dynamic resources are captured, including children of components", as
   });
 
   expect(resources.map((r) => r.name)).toEqual(["bundle-inner"]);
-  expect(resources[0].urn).toBe("urn:pulumi:stack::project::harness:index:Bundle$pulumi-nodejs:dynamic/harness:FileThing::bundle-inner");
+  expect(resources[0].urn).toBe("urn:pulumi:stack::project::harness:index:Bundle$pulumi-nodejs:dynamic/harness:FileResource::bundle-inner");
 });
 
 test("in preview, inputs that depend on unknown outputs arrive as UNKNOWN and preview tolerates them", async () => {
   const dir = newDir();
   const { resources, outputs } = await captureProgram(
     () => {
-      const a = new FileThing("a", { dir, value: "1" });
-      const b = new FileThing("b", { dir, value: a.id });
+      const a = new FileResource("a", { dir, value: "1" });
+      const b = new FileResource("b", { dir, value: a.id });
       return { b: b.id };
     },
     { preview: true },
@@ -107,8 +107,8 @@ test("in preview, inputs that depend on unknown outputs arrive as UNKNOWN and pr
 test("a resource waits for the resources it depends on before its own steps run", async () => {
   const dir = newDir();
   const { resources } = await captureProgram(() => {
-    const first = new FileThing("first", { dir, value: "1", delayMs: 150 });
-    new FileThing("second", { dir, value: "2" }, { dependsOn: [first] });
+    const first = new FileResource("first", { dir, value: "1", delayMs: 150 });
+    new FileResource("second", { dir, value: "2" }, { dependsOn: [first] });
   });
 
   await new Engine({ host: sharedHost() }).up(resources);

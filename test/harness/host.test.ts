@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { DeclaredResource, Engine, HostError, ProviderHost, captureProgram } from "../../provider/harness";
-import { FileThing, FileThingArgs, readLog } from "./fileThing";
+import { DeclaredResource, Engine, HostError, ProviderHost, captureProgram } from "../../provider/tools/harness";
+import { FileResource, FileResourceArgs, readLog } from "./file-resource";
 
 const CONFIG = { "harness:greeting": "hello from the stack" };
 
@@ -19,14 +19,14 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "harness-host-"));
 }
 
-async function declare(dir: string, things: Record<string, Omit<FileThingArgs, "dir">>): Promise<DeclaredResource[]> {
+async function declare(dir: string, things: Record<string, Omit<FileResourceArgs, "dir">>): Promise<DeclaredResource[]> {
   const { resources } = await captureProgram(() => {
-    for (const [name, args] of Object.entries(things)) new FileThing(name, { dir, ...args });
+    for (const [name, args] of Object.entries(things)) new FileResource(name, { dir, ...args });
   });
   return resources;
 }
 
-function manyThings(count: number, delayMs: number): Record<string, Omit<FileThingArgs, "dir">> {
+function manyThings(count: number, delayMs: number): Record<string, Omit<FileResourceArgs, "dir">> {
   return Object.fromEntries(Array.from({ length: count }, (_, i) => [`t${i}`, { value: `${i}`, delayMs }]));
 }
 
@@ -78,7 +78,7 @@ test("configure hands the provider the stack config under fully-qualified keys a
 
   await engine.up(await declare(dir, { a: { value: "1" } }));
 
-  // fileThing's configure records `req.config.get("harness:greeting")`/`PULUMI_CONFIG["harness:greeting"]`.
+  // fileResource's configure records `req.config.get("harness:greeting")`/`PULUMI_CONFIG["harness:greeting"]`.
   expect(engine.state()[0].outputs.greeting).toBe("hello from the stack/hello from the stack");
 });
 

@@ -1,19 +1,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { DeclaredResource, Engine, captureProgram } from "../../provider/harness";
-import { FileThing, FileThingArgs, readLog, tempDir, useSharedHost } from "./fileThing";
+import { DeclaredResource, Engine, captureProgram } from "../../provider/tools/harness";
+import { FileResource, FileResourceArgs, readLog, tempDir, useSharedHost } from "./file-resource";
 
 const sharedHost = useSharedHost();
 
 const newDir = () => tempDir("harness-lifecycle-");
 
-type Spec = Omit<FileThingArgs, "dir"> & { opts?: pulumi.CustomResourceOptions };
+type Spec = Omit<FileResourceArgs, "dir"> & { opts?: pulumi.CustomResourceOptions };
 
-/** Declare FileThings named by the keys of `things`, all in `dir`. */
+/** Declare FileResources named by the keys of `things`, all in `dir`. */
 async function declare(dir: string, things: Record<string, Spec>): Promise<DeclaredResource[]> {
   const { resources } = await captureProgram(() => {
-    for (const [name, { opts, ...args }] of Object.entries(things)) new FileThing(name, { dir, ...args }, opts);
+    for (const [name, { opts, ...args }] of Object.entries(things)) new FileResource(name, { dir, ...args }, opts);
   });
   return resources;
 }
@@ -131,7 +131,7 @@ test("a resource removed from the program is deleted on up", async () => {
   expect(opsByName(result)).toEqual({ a: "same", b: "delete" });
   expect(engine.state().map((e) => e.name)).toEqual(["a"]);
   expect(readLog(dir).filter((l) => l.op === "delete").map((l) => l.id)).toEqual([idB]);
-  expect(await sharedHost().waitForLine("stderr", `fileThing: deleting ${idB}`)).toBe(`fileThing: deleting ${idB}`);
+  expect(await sharedHost().waitForLine("stderr", `fileResource: deleting ${idB}`)).toBe(`fileResource: deleting ${idB}`);
 });
 
 test("protect blocks deleting a removed resource and replacing a protected one", async () => {

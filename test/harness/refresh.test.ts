@@ -1,15 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DeclaredResource, Engine, captureProgram } from "../../provider/harness";
-import { FileThing, FileThingArgs, readLog, tempDir, useSharedHost } from "./fileThing";
+import { DeclaredResource, Engine, captureProgram } from "../../provider/tools/harness";
+import { FileResource, FileResourceArgs, readLog, tempDir, useSharedHost } from "./file-resource";
 
 const sharedHost = useSharedHost();
 
 const newDir = () => tempDir("harness-refresh-");
 
-async function declare(dir: string, things: Record<string, Omit<FileThingArgs, "dir">>): Promise<DeclaredResource[]> {
+async function declare(dir: string, things: Record<string, Omit<FileResourceArgs, "dir">>): Promise<DeclaredResource[]> {
   const { resources } = await captureProgram(() => {
-    for (const [name, args] of Object.entries(things)) new FileThing(name, { dir, ...args });
+    for (const [name, args] of Object.entries(things)) new FileResource(name, { dir, ...args });
   });
   return resources;
 }
@@ -20,7 +20,7 @@ function editOutOfBand(dir: string, id: string, value: string): void {
   fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), value }));
 }
 
-async function deployed(things: Record<string, Omit<FileThingArgs, "dir">>) {
+async function deployed(things: Record<string, Omit<FileResourceArgs, "dir">>) {
   const dir = newDir();
   const engine = new Engine({ host: sharedHost() });
   const result = await engine.up(await declare(dir, things));

@@ -8,8 +8,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { captureProgram, Engine, ProviderHost } from "../../provider/harness";
-import { startEmulator } from "../../provider/emulator";
+import { captureProgram, Engine, ProviderHost } from "../../provider/tools/harness";
+import { startEmulator } from "../../provider/tools/emulator";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -45,11 +45,11 @@ describe("the packed package", () => {
 
   test("ships the built library, the runtime, the emulator, the harness and the bin — and no sources or tests", () => {
     const files = installPacked(project);
-    for (const f of ["dist/provider/index.js", "dist/provider/index.d.ts", "dist/provider/resource/runtime.js", "dist/provider/emulator/index.js", "dist/provider/harness/index.js", "dist/provider/cli/main.js", "README.md", "package.json"]) {
+    for (const f of ["dist/provider/index.js", "dist/provider/index.d.ts", "dist/provider/lib/resources/runtime.js", "dist/provider/tools/emulator/index.js", "dist/provider/tools/harness/index.js", "dist/provider/tools/cli/main.js", "README.md", "package.json"]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => f.startsWith("test/") || f.startsWith("provider/") || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-    expect(fs.readFileSync(path.join(project, "node_modules/pulumi-genie/dist/provider/cli/main.js"), "utf8")).toMatch(/^#!\/usr\/bin\/env node/);
+    expect(fs.readFileSync(path.join(project, "node_modules/pulumi-genie/dist/provider/tools/cli/main.js"), "utf8")).toMatch(/^#!\/usr\/bin\/env node/);
   });
 
   test("a consumer's `new GenieSpace(...)` deploys, refreshes quietly and destroys with nothing but credentials set", async () => {

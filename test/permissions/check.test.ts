@@ -1,6 +1,6 @@
 /** The provider's input check on its own: defaults, canonical order, and values unknown during preview. */
-import { aclPrincipalKey } from "../../provider/client";
-import { permissionsInternals } from "../../provider/resource/permissions-runtime";
+import { aclPrincipalKey } from "../../provider/lib/client";
+import { permissionsInternals } from "../../provider/lib/resources/permissions-runtime";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SPACE = "01f165773d141195a9f0e3c5148d22bf";

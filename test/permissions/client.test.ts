@@ -1,5 +1,5 @@
 /** GenieClient's permissions methods against the emulator, and the pure ACL helpers. */
-import { credentialsFor } from "../../provider/auth";
+import { credentialsFor } from "../../provider/lib/auth";
 import {
   accessControlRequests,
   aclPrincipalKey,
@@ -14,7 +14,7 @@ import {
   isPermissionDenied,
   parsePrincipalKey,
   type SpacePermissionsRecord,
-} from "../../provider/client";
+} from "../../provider/lib/client";
 import { ACL, DEV, directOf, uiSpace, useEmulator } from "./helpers";
 
 function clientFor(url: string, token: string): GenieClient {

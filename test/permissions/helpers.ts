@@ -1,5 +1,5 @@
 /** Shared set-up for the permissions tests: an emulator with a space, and a fetch helper. */
-import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../provider/emulator";
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../provider/tools/emulator";
 
 export const ACL = "/api/2.0/permissions/genie";
 export const DEV = "dev@example.com";

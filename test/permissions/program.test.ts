@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { GenieSpace, GenieSpacePermissions } from "pulumi-genie";
-import { captureProgram, type DeclaredResource } from "../../provider/harness";
+import { captureProgram, type DeclaredResource } from "../../provider/tools/harness";
 import { PROJECT_ROOT, startPermissionsScenario } from "./scenario";
 
 const EXAMPLE = path.join(PROJECT_ROOT, "examples/permissions");

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { GenieSpacePermissions, type GenieSpacePermissionsArgs } from "pulumi-genie";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "pulumi-genie/emulator";
-import { captureProgram, Engine, ProviderHost, type DeclaredResource } from "../../provider/harness";
+import { captureProgram, Engine, ProviderHost, type DeclaredResource } from "../../provider/tools/harness";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 

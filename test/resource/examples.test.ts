@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { captureProgram, type DeclaredResource } from "../../provider/harness";
+import { captureProgram, type DeclaredResource } from "../../provider/tools/harness";
 import { PROJECT_ROOT } from "./scenario";
 
 async function runExample(dir: string, stack: string, config: Record<string, string>): Promise<DeclaredResource[]> {

@@ -1,6 +1,6 @@
 /**
  * GenieSpace through the real dynamic-provider host, driven with the engine's step rules, against
- * the emulator: the scenarios of issue 4 §3, one behaviour each.
+ * the emulator: the scenarios of issue 4 §3, one behavior each.
  */
 import type { GenieSpaceArgs } from "pulumi-genie";
 import { salesSpace, startScenario, writes, type Scenario } from "./scenario";
@@ -125,7 +125,7 @@ describe("GenieSpace lifecycle through the provider host", () => {
     expect(requests.every((r) => r.startsWith(`GET ${SPACES_PATH}/`))).toBe(true);
   });
 
-  test("a server-side migration (re-serialised body, new etag) is not drift", async () => {
+  test("a server-side migration (re-serialized body, new etag) is not drift", async () => {
     await upThree();
     const before = s.engine.state();
     for (const entry of before) s.emulator.spaces.migrate(entry.id);

@@ -1,10 +1,10 @@
 /**
  * The stack program under `setMocks`: stack config → resources. (This proves the program and the
- * stack files, not the provider; provider behaviour is proven through the host in the other files.)
+ * stack files, not the provider; provider behavior is proven through the host in the other files.)
  */
 import * as path from "node:path";
-import { readStackFile } from "../../provider/cli/stack-config";
-import { captureProgram } from "../../provider/harness";
+import { readStackFile } from "../../provider/tools/cli/stack-config";
+import { captureProgram } from "../../provider/tools/harness";
 import { PROJECT_ROOT } from "./scenario";
 
 /** Stack file config as the engine hands it to a program: objects as JSON text. */

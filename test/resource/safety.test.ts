@@ -2,7 +2,7 @@
  * What must never go wrong: credentials in state, spaces dropped on an auth failure, duplicates
  * after a failed run, silent re-creation in another workspace, a provider that is not a shim.
  */
-import { Engine, UNKNOWN } from "../../provider/harness";
+import { Engine, UNKNOWN } from "../../provider/tools/harness";
 import { salesSpace, startScenario, writes, type Scenario } from "./scenario";
 
 const CANARY = "dapi-CANARY-7f3c2a91e4b8d6f0a1c3e5b7d9f1a3c5";

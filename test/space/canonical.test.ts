@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import {
   compareSpaces, fromSerializedSpace, normalizeSpace, spaceDefinitionSchema, SpaceValidationError, toSerializedSpace,
-} from "../../provider/space";
+} from "../../provider/lib/space";
 
 const V2 = readFileSync("/work/shared/genie-api-examples/serialized_space.v2.example.json", "utf8");
 const V1 = readFileSync("/work/shared/genie-api-examples/serialized_space.v1.example.json", "utf8");

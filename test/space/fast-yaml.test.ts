@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { parse as referenceParse, parseDocument } from "yaml";
-import { fastParseYaml } from "../../provider/space/fast-yaml";
+import { fastParseYaml } from "../../provider/lib/space/fast-yaml";
 
 /** What the reference parser (the `yaml` package, YAML 1.2 core) makes of a text, or "error". */
 function reference(text: string): unknown {

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   compareSpaces, fromSerializedSpace, loadSpaceFiles, SpaceFileError, toSerializedSpace, toSpaceYaml,
-} from "../../provider/space";
+} from "../../provider/lib/space";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const FORGE = path.join(FIXTURES, "genie-forge", "conf");

@@ -1,4 +1,4 @@
-import { normalizeSpace, SpaceValidationError, toSerializedSpace } from "../../provider/space";
+import { normalizeSpace, SpaceValidationError, toSerializedSpace } from "../../provider/lib/space";
 
 const T = "cat.sch.orders";
 const HEX = (n: number) => n.toString(16).padStart(32, "0");

@@ -4,11 +4,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   fromSerializedSpace, loadSpaceFiles, normalizeSpace, RELATIONSHIP_TYPES, spaceDefinitionSchema, toSerializedSpace, toSpaceYaml,
-} from "../../provider/space";
+} from "../../provider/lib/space";
 
 const chars = ["a", "b", "c", "Z", " ", "\n", "$", "{", "é", "?", "'", "`", "\t", "1"];
 const text = fc.string({ unit: fc.constantFrom(...chars), minLength: 1, maxLength: 24 }).filter((s) => s.trim() !== "");
-/** Texts that stay distinct after the whitespace normalisation used for derived ids. */
+/** Texts that stay distinct after the whitespace normalization used for derived ids. */
 const distinctTexts = (max: number) => fc.uniqueArray(text, { maxLength: max, selector: (s) => s.replace(/\s+/g, " ").trim() });
 const name = fc.stringMatching(/^[a-z][a-z0-9_]{0,7}$/);
 const hexId = fc.stringMatching(/^[0-9a-f]{32}$/);
@@ -25,7 +25,7 @@ const column = fc.record({
   entity: fc.boolean(),
 }, { requiredKeys: ["column_name", "format", "entity"] }).map(({ format, entity, ...c }) => ({
   ...c,
-  // entity matching requires format assistance (genie-api.md §2.2)
+  // entity matching requires format assistance (docs/genie-api.md §2.2)
   ...(format || entity ? { enable_format_assistance: true } : {}),
   ...(entity ? { enable_entity_matching: entity } : {}),
 }));

@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
-import { normalizeSpace } from "../../provider/space";
-import { shapeProblems } from "../../provider/space/shape";
+import { normalizeSpace } from "../../provider/lib/space";
+import { shapeProblems } from "../../provider/lib/space/shape";
 
 const T = "cat.sch.orders";
 const EXAMPLE_V2 = "/work/shared/genie-api-examples/serialized_space.v2.example.json";

@@ -7,11 +7,11 @@ import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { loadSpaceFiles as loadInProcess, SpaceFileError, toSerializedSpace } from "../../provider/space";
+import { loadSpaceFiles as loadInProcess, SpaceFileError, toSerializedSpace } from "../../provider/lib/space";
 
-const DIST = path.join(__dirname, "..", "..", "dist", "provider", "space");
-const built = require(path.join(DIST, "index.js")) as typeof import("../../provider/space");
-const pool = require(path.join(DIST, "file-pool.js")) as typeof import("../../provider/space/file-pool");
+const DIST = path.join(__dirname, "..", "..", "dist", "provider", "lib", "space");
+const built = require(path.join(DIST, "index.js")) as typeof import("../../provider/lib/space");
+const pool = require(path.join(DIST, "file-pool.js")) as typeof import("../../provider/lib/space/file-pool");
 
 const COUNT = 80; // above the worker threshold
 
