@@ -1,9 +1,8 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DeclaredResource, Engine, HostError, ProviderHost, captureProgram } from "../../provider/tools/harness";
-import { FileResource, FileResourceArgs, readLog } from "./file-resource";
+import { FileResource, FileResourceArgs, readLog, tempDir as newTempDir } from "./file-resource";
 
 const CONFIG = { "harness:greeting": "hello from the stack" };
 
@@ -15,9 +14,7 @@ afterAll(async () => {
   await host?.close();
 });
 
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "harness-host-"));
-}
+const tempDir = () => newTempDir("harness-host-");
 
 async function declare(dir: string, things: Record<string, Omit<FileResourceArgs, "dir">>): Promise<DeclaredResource[]> {
   const { resources } = await captureProgram(() => {
