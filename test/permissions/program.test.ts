@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { GenieSpace, GenieSpacePermissions } from "pulumi-genie";
 import { captureProgram, type DeclaredResource } from "../../provider/tools/harness";
+import { loadFresh } from "../harness/tiers";
 import { PROJECT_ROOT, startPermissionsScenario } from "./scenario";
 
 const EXAMPLE = path.join(PROJECT_ROOT, "examples/permissions");
@@ -23,9 +24,7 @@ async function runExample(stack: string): Promise<DeclaredResource[]> {
   try {
     const { resources } = await captureProgram(
       () => {
-        jest.isolateModules(() => {
-          require(path.join(EXAMPLE, "index.ts"));
-        });
+        loadFresh(path.join(EXAMPLE, "index.ts"));
       },
       { project: "genie-permissions", stack, config: stackConfig(stack) },
     );

@@ -1,18 +1,20 @@
 /**
- * Shared set-up for GenieSpace scenarios: an emulator, the real dynamic-provider host started
- * from the project root (so `require("pulumi-genie/runtime")` resolves exactly as in a user's
- * project), and programs that declare spaces through the package by name.
+ * Shared set-up for GenieSpace scenarios: an emulator, a provider and programs that declare
+ * spaces, on the tier test/harness/tiers.ts picks: in-process against the source (default), or
+ * the real dynamic-provider host started from the project root, with programs declaring spaces
+ * through the package by name (GENIE_TEST_TIER=host), exactly as in a user's project.
  */
 import * as path from "node:path";
-import { GenieSpace, type GenieSpaceArgs } from "pulumi-genie";
+import type { GenieSpaceArgs } from "pulumi-genie";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "pulumi-genie/emulator";
-import { captureProgram, Engine, ProviderHost, type DeclaredResource } from "../../provider/tools/harness";
+import { captureProgram, Engine, type DeclaredResource, type DynamicProvider } from "../../provider/tools/harness";
+import { genieLibrary, startProvider } from "../harness/tiers";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 export interface Scenario {
   emulator: EmulatorHandle;
-  host: ProviderHost;
+  host: DynamicProvider;
   engine: Engine;
   config: Record<string, string>;
   /** Declares the given spaces as a program would and returns what the engine receives. */
@@ -32,11 +34,13 @@ export async function startScenario(
     ...opts.config,
   };
   // Keep the developer's own Databricks settings out of the provider process.
-  const host = await ProviderHost.start({
+  const host = await startProvider({
     cwd: PROJECT_ROOT,
+    project: "genie",
     config,
     env: { DATABRICKS_CONFIG_FILE: path.join(PROJECT_ROOT, "test/resource/no-such-databrickscfg") },
   });
+  const { GenieSpace } = genieLibrary();
   const engine = new Engine({ host, parallelism: opts.parallelism ?? 16 });
   return {
     emulator,
