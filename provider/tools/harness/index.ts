@@ -13,8 +13,8 @@
 export { UNKNOWN } from "./values";
 export { captureProgram } from "./capture";
 export type { Capture, CaptureOptions } from "./capture";
-export { runProgram } from "./program";
-export type { DeclaredResource, ResourceOptions, Program, RunOptions, ProgramRun, Diagnostic, RegistrationAnswer } from "./program";
+export { runProgram, projectInfo } from "./program";
+export type { DeclaredResource, ResourceOptions, Program, RunOptions, ProgramRun, Diagnostic, RegistrationAnswer, ProjectInfo } from "./program";
 export { ProviderHost, HostError } from "./host";
 export type { ProviderHostOptions } from "./host";
 export { InProcessProvider } from "./inprocess";

@@ -250,22 +250,39 @@ interface ProjectFile {
   runtime?: string | { name?: string; options?: { typescript?: boolean; tsconfig?: string; nodeargs?: string } };
 }
 
-function readProject(dir: string): ProjectFile {
-  const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
-  if (!file) throw new Error(`${dir} is not a Pulumi project: no Pulumi.yaml`);
-  return (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as ProjectFile;
+/** A Pulumi project folder as the CLI reads it: its name, runtime options and where the program runs. */
+export interface ProjectInfo {
+  name: string;
+  root: string;
+  /** The program's working directory: the CLI runs a program from the folder of its `main`. */
+  pwd: string;
+  /** The entry point the language host is given ("." for the folder's package.json / index). */
+  entry: string;
+  options: { typescript?: boolean; tsconfig?: string; nodeargs?: string };
 }
 
 /**
- * The program directory and entry point for a project, as the CLI derives them from `main`: a
- * folder becomes the working directory with entry ".", a file runs from its own folder.
+ * Reads Pulumi.yaml and derives the program directory and entry point from `main` as the CLI does
+ * (pkg/engine/project.go getPwdMain): a folder becomes the working directory with entry ".", a
+ * file runs from its own folder.
  */
-function programLocation(root: string, main: string | undefined): { pwd: string; entry: string } {
-  if (!main) return { pwd: root, entry: "." };
-  const target = path.resolve(root, main);
-  if (path.relative(root, target).startsWith("..")) throw new Error(`main ${JSON.stringify(main)} is outside the project ${root}`);
-  if (fs.statSync(target).isDirectory()) return { pwd: target, entry: "." };
-  return { pwd: path.dirname(target), entry: path.basename(target) };
+export function projectInfo(dir: string): ProjectInfo {
+  const root = path.resolve(dir);
+  const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(root, f)).find((f) => fs.existsSync(f));
+  if (!file) throw new Error(`${root} is not a Pulumi project: no Pulumi.yaml`);
+  const project = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as ProjectFile;
+  const options = typeof project.runtime === "object" ? (project.runtime.options ?? {}) : {};
+  let pwd = root;
+  let entry = ".";
+  if (project.main) {
+    const target = path.resolve(root, project.main);
+    if (fs.statSync(target).isDirectory()) pwd = target;
+    else {
+      pwd = path.dirname(target);
+      entry = path.basename(target);
+    }
+  }
+  return { name: project.name ?? path.basename(root), root, pwd, entry, options };
 }
 
 /** Config as the language host hands it to the program: PULUMI_CONFIG keyed `<ns>:config:<key>`. */
@@ -279,13 +296,10 @@ function programConfigEnv(config: Record<string, string>): string {
 }
 
 async function runProject(dir: string, opts: RunOptions & { project: string; stack: string }, addresses: { monitor: string; engine: string }) {
-  const root = path.resolve(dir);
-  const project = readProject(root);
-  const runtimeOptions = typeof project.runtime === "object" ? (project.runtime.options ?? {}) : {};
-  const { pwd, entry } = programLocation(root, project.main);
+  const { root, pwd, entry, options } = projectInfo(dir);
   const runScript = require.resolve("@pulumi/pulumi/cmd/run", { paths: [pwd, root] });
   const args = [
-    ...(runtimeOptions.nodeargs ? runtimeOptions.nodeargs.split(/\s+/).filter(Boolean) : []),
+    ...(options.nodeargs ? options.nodeargs.split(/\s+/).filter(Boolean) : []),
     runScript,
     "--monitor", addresses.monitor,
     "--engine", addresses.engine,
@@ -305,8 +319,8 @@ async function runProject(dir: string, opts: RunOptions & { project: string; sta
       PULUMI_CONFIG: programConfigEnv(opts.config ?? {}),
       PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(opts.secretKeys ?? []),
       // Pulumi.yaml runtime options, as the language host turns them into environment.
-      ...(runtimeOptions.typescript === false ? {} : { PULUMI_NODEJS_TYPESCRIPT: "true" }),
-      ...(runtimeOptions.tsconfig ? { PULUMI_NODEJS_TSCONFIG_PATH: runtimeOptions.tsconfig } : {}),
+      ...(options.typescript === false ? {} : { PULUMI_NODEJS_TYPESCRIPT: "true" }),
+      ...(options.tsconfig ? { PULUMI_NODEJS_TSCONFIG_PATH: options.tsconfig } : {}),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -408,7 +422,7 @@ async function runLanguageServer(program: () => unknown, opts: RunOptions & { pr
 
 function projectName(program: Program, opts: RunOptions): string {
   if (opts.project) return opts.project;
-  if (typeof program !== "function") return readProject(path.resolve(program.dir)).name ?? path.basename(path.resolve(program.dir));
+  if (typeof program !== "function") return projectInfo(program.dir).name;
   return "project";
 }
 
