@@ -2,6 +2,7 @@
 // status and `error_code` (docs/genie-api.md §3; Go SDK `apierr`).
 import * as http from "node:http";
 import { redactSecrets } from "../auth";
+import type { GenieSpaceRecord } from "./genie-client";
 
 export type GenieErrorKind =
   | "not-found"
@@ -234,3 +235,24 @@ export function isUnauthenticated(e: unknown): boolean {
 export function isFeatureDisabled(e: unknown): boolean {
   return asError(e)?.kind === "feature-disabled";
 }
+
+/**
+ * A create found its title already held in its folder (docs/genie-api.md §1.2: titles are unique
+ * per folder, a same-titled newcomer is renamed), so it sent nothing. `existing` is that space,
+ * read in full; `claimedInThisProcess` says a create of this same process made or took it.
+ */
+export class SpaceTitleTakenError extends Error {
+  constructor(
+    readonly existing: GenieSpaceRecord,
+    readonly folder: string,
+    readonly claimedInThisProcess: boolean,
+  ) {
+    super(
+      `cannot create Genie space "${existing.title}": space ${existing.space_id} already has this title in ${folder}` +
+        `${existing.create_time ? ` (created ${existing.create_time})` : ""}. A title is unique within its folder, so another create would only make a renamed duplicate; ` +
+        `nothing was sent.`,
+    );
+    this.name = "SpaceTitleTakenError";
+  }
+}
+
