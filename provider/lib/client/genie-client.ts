@@ -463,6 +463,8 @@ export class GenieClient {
       await sleep(wait);
     }
     if (finished) return "not-created";
+    // The lost request may still add a space under this title: a later create must list afresh.
+    this.titles.invalidate();
     throw new GenieApiError({
       kind: failure.kind,
       apiMessage:

@@ -98,6 +98,11 @@ export class TitleIndex {
     });
   }
 
+  /** The listing can no longer be trusted (a create's outcome is unknown): the next check lists again. */
+  invalidate(): void {
+    this.snapshot = undefined;
+  }
+
   recordTrashed(id: string): void {
     this.trashed.add(id);
     this.claimed.delete(id);
