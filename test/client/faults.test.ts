@@ -128,7 +128,8 @@ describe.each([500, 502, 504])("HTTP %i", (status) => {
       ? "on create: the API answered, so a lookup that finds nothing allows one more POST"
       : "on create: a gateway error leaves the request possibly in flight, so lookups run and the POST is never sent again",
     async () => {
-      const { server, client } = await serve(creates([r5xx(status)]), { requestTimeoutMs: 50 });
+      // A short request timeout keeps the lookups after a gateway error brief (they poll for one).
+      const { server, client } = await serve(creates([r5xx(status)]), status === 500 ? {} : { requestTimeoutMs: 300 });
       const outcome = await client.createSpace(body).then(
         () => "created",
         (e: unknown) => e,
@@ -264,26 +265,30 @@ test("a timed-out create is never sent again: lookups for its space, then an err
   expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
 });
 
-test("a slow commit (the answer outlives the request timeout, the space appears later) is found by the lookups and returned: one POST", async () => {
-  let committedAt: number | undefined;
+test("a slow commit (the answer outlives the request timeout, the space appears after the first lookup) is found and returned: one POST", async () => {
+  let committed = false;
+  let lookupsAfterPost = 0;
+  let posted = false;
   const created = spaceRecord({ space_id: "c".repeat(32), title: "Sales" });
   const { server, client } = await serve(
-    async (req) => {
+    (req) => {
       if (req.method === "POST") {
-        // The server holds the request: it commits after 150 ms and answers after 600 ms.
-        setTimeout(() => (committedAt = Date.now()), 150);
-        return { ...ok, json: created, delayMs: 600 };
+        posted = true;
+        return { ...ok, json: created, delayMs: 2000 }; // answered long after the client gave up
       }
       if (isList(req)) {
-        const visible = committedAt !== undefined ? [{ ...created, create_time: new Date(committedAt).toISOString(), serialized_space: undefined }] : [];
+        const visible = committed ? [{ ...created, serialized_space: undefined }] : [];
+        // The server commits only after the client's first lookup has seen nothing.
+        if (posted && lookupsAfterPost++ === 0) committed = true;
         return { status: 200, json: { spaces: visible } };
       }
       return { status: 200, json: created };
     },
-    { requestTimeoutMs: 100, minRetryDelayMs: 20, maxRetryDelayMs: 80 },
+    { requestTimeoutMs: 300, minRetryDelayMs: 20, maxRetryDelayMs: 40 },
   );
   const result = await client.createSpace(body);
   expect(result.space_id).toBe("c".repeat(32));
+  expect(lookupsAfterPost).toBeGreaterThanOrEqual(2);
   expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
 });
 

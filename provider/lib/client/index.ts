@@ -4,6 +4,7 @@ export type { GenieSpaceRecord, CreateSpaceRequest, UpdateSpaceRequest, GenieCli
 export {
   GenieApiError,
   SpaceTitleTakenError,
+  withFix,
   parseErrorBody,
   kindForStatus,
   isNotFound,

@@ -6,8 +6,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 // The API returns folders without the `/Workspace` prefix (docs/genie-api.md §1.1); compare them so.
-import { isNotFound, normalizeFolder, SpaceTitleTakenError, type GenieClient, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
+import { GenieApiError, isNotFound, normalizeFolder, SpaceTitleTakenError, withFix, type GenieClient, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
 import { compareSpaces, fromSerializedSpace, isValidId, normalizeSpace, toSerializedSpace } from "../space";
+import { genieSpacePermissions as permissionsRuntime } from "./permissions-runtime";
 import { assertSameWorkspace as assertWorkspace, configureProvider, isUnknown, providerClient as client, UNKNOWN } from "./context";
 
 /** Checked inputs: what `check` returns and the engine stores as the resource's inputs. */
@@ -381,11 +382,27 @@ async function remove(id: string, props: Record<string, unknown>): Promise<void>
 }
 
 function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return withFix(err);
+}
+
+/**
+ * The engine shows a provider error's message and nothing else, so an API error gets the same
+ * next step the CLI prints (`fix: …`) in its message before it leaves the provider.
+ */
+export function withNextSteps<M extends Record<string, (...args: never[]) => Promise<unknown>>>(methods: M): M {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(methods)) {
+    wrapped[name] = (...args: never[]) =>
+      method(...args).catch((err: unknown) => {
+        if (!(err instanceof GenieApiError) || !err.hint) throw err;
+        throw Object.assign(new Error(withFix(err)), { name: err.name });
+      });
+  }
+  return wrapped as M;
 }
 
 /** The methods the shim calls. */
-export const genieSpace = {
+export const genieSpace = withNextSteps({
   configure: configureProvider,
   check: (olds: Record<string, unknown>, news: Record<string, unknown>) => Promise.resolve(check(olds, news)),
   diff: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => Promise.resolve().then(() => diff(id, olds, news)),
@@ -393,6 +410,6 @@ export const genieSpace = {
   read,
   update,
   delete: remove,
-};
+});
 
-export { genieSpacePermissions } from "./permissions-runtime";
+export const genieSpacePermissions = withNextSteps(permissionsRuntime);
