@@ -101,6 +101,7 @@ export function followsPossiblyAppliedAttempt(e: unknown): boolean {
 export class ApiCaller {
   readonly host: string;
   readonly operationTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   /** Redacting logger, if one was given. */
   readonly log?: (line: string) => void;
   private readonly credentials: Credentials;
@@ -119,6 +120,7 @@ export class ApiCaller {
     this.host = opts.host.replace(/\/+$/, "");
     this.credentials = opts.credentials;
     this.operationTimeoutMs = opts.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     const requestsPerSecond = opts.requestsPerSecond ?? DEFAULTS.requestsPerSecond;
     this.opts = {
       requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
