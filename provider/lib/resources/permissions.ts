@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { GeniePermissionLevel } from "../client/permissions";
 import { genieSpacePermissionsProviderShim } from "./permissions-shim";
 
-/** Genie space permission levels (the UI's "Can view" is CAN_READ). */
-export type GenieSpacePermissionLevel = "CAN_READ" | "CAN_RUN" | "CAN_EDIT" | "CAN_MANAGE";
+/** Genie space permission levels, lowest first: CAN_READ (the UI's "Can view"), CAN_RUN, CAN_EDIT, CAN_MANAGE. */
+export type GenieSpacePermissionLevel = GeniePermissionLevel;
 
 /** One grant: exactly one of `userName`, `groupName` or `servicePrincipalName`, and its level. */
 export interface GenieSpaceAccessControl {
