@@ -107,7 +107,7 @@ export function describePrincipalKey(key: string): string {
 }
 
 /** Grants in a stable order (by principal key), so requests and state compare equal however they were built. */
-export function sortedByPrincipal<T>(grants: Map<string, T>): [string, T][] {
+export function sortedByPrincipal<T>(grants: ReadonlyMap<string, T>): [string, T][] {
   return [...grants.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -151,7 +151,7 @@ export function currentPrincipalKey(me: CurrentUserRecord): string | undefined {
 }
 
 /** The request list for a map of grants, in a stable order. */
-export function accessControlRequests(grants: Map<string, GeniePermissionLevel>): AccessControlRequest[] {
+export function accessControlRequests(grants: ReadonlyMap<string, GeniePermissionLevel>): AccessControlRequest[] {
   return sortedByPrincipal(grants).map(([key, level]) => ({ ...aclPrincipalOf(key), permission_level: level }));
 }
 
