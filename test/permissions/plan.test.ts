@@ -3,7 +3,7 @@
  * which revokes, what state, what it tells the user), from real-shaped ACLs as the permissions API
  * returns them. The same behaviors through the provider host are in lifecycle.test.ts.
  */
-import type { AccessControlResponse, AclPrincipal, GeniePermissionLevel, SpacePermissionsRecord } from "../../provider/lib/client";
+import type { AccessControlRequest, AccessControlResponse, AclPrincipal, GeniePermissionLevel, SpacePermissionsRecord } from "../../provider/lib/client";
 import { isUnknown, UNKNOWN } from "../../provider/lib/resources/context";
 import {
   inputsOf,
@@ -17,6 +17,7 @@ import {
   previewNotice,
   recordedState,
   type AccessControlSpec,
+  type AclWrite,
   type PermissionsSpec,
   type PermissionsState,
 } from "../../provider/lib/resources/permissions-plan";
@@ -42,6 +43,15 @@ function direct(principal: AclPrincipal, level: GeniePermissionLevel): AccessCon
 function inherited(principal: AclPrincipal, level: GeniePermissionLevel, from = "/directories/1234"): AccessControlResponse {
   return { ...principal, all_permissions: [{ permission_level: level, inherited: true, inherited_from_object: [from] }] };
 }
+
+/** One entry of a PUT or PATCH body. */
+function entry(principal: AclPrincipal, level: GeniePermissionLevel): AccessControlRequest {
+  return { ...principal, permission_level: level };
+}
+
+/** What the plan asks to send: PUT replaces the direct list, PATCH adds or changes grants. */
+const put = (...acl: AccessControlRequest[]): AclWrite => ({ method: "PUT", acl });
+const patch = (...acl: AccessControlRequest[]): AclWrite => ({ method: "PATCH", acl });
 
 /** Every workspace has this one: admins hold CAN_MANAGE inherited from the workspace root. */
 const ADMINS = inherited(group("admins"), "CAN_MANAGE", "/directories/");
@@ -177,14 +187,7 @@ describe("diff", () => {
 describe("apply, authoritative", () => {
   test("one PUT of the declared grants plus the caller's CAN_MANAGE, whatever the space holds now", () => {
     const plan = planApply(spec([analysts("CAN_RUN"), alice("CAN_EDIT")]), undefined, { caller: ME });
-    expect(plan.write).toEqual({
-      method: "PUT",
-      acl: [
-        { group_name: "analysts", permission_level: "CAN_RUN" },
-        { user_name: "alice@example.com", permission_level: "CAN_EDIT" },
-        { user_name: DEV, permission_level: "CAN_MANAGE" },
-      ],
-    });
+    expect(plan.write).toEqual(put(entry(group("analysts"), "CAN_RUN"), entry(user("alice@example.com"), "CAN_EDIT"), entry(user(DEV), "CAN_MANAGE")));
     expect(plan.revoked).toEqual([]);
     expect(plan.notices).toEqual([]);
   });
@@ -192,13 +195,7 @@ describe("apply, authoritative", () => {
   test("a level change is the same single PUT with the new level", () => {
     const previous = state(spec([analysts("CAN_RUN")]), [analysts("CAN_RUN"), meAt("CAN_MANAGE")]);
     const plan = planApply(spec([analysts("CAN_EDIT")]), previous, { caller: ME });
-    expect(plan.write).toEqual({
-      method: "PUT",
-      acl: [
-        { group_name: "analysts", permission_level: "CAN_EDIT" },
-        { user_name: DEV, permission_level: "CAN_MANAGE" },
-      ],
-    });
+    expect(plan.write).toEqual(put(entry(group("analysts"), "CAN_EDIT"), entry(user(DEV), "CAN_MANAGE")));
   });
 
   test("each kind of principal is sent in its own API field", () => {
@@ -208,17 +205,17 @@ describe("apply, authoritative", () => {
       { caller: `servicePrincipal:deployer` },
     );
     expect(plan.write?.acl).toEqual([
-      { group_name: "data-engineers", permission_level: "CAN_EDIT" },
-      { service_principal_name: SP_APP_ID, permission_level: "CAN_RUN" },
-      { service_principal_name: "deployer", permission_level: "CAN_MANAGE" },
-      { user_name: "alice@example.com", permission_level: "CAN_READ" },
+      entry(group("data-engineers"), "CAN_EDIT"),
+      entry(sp(SP_APP_ID), "CAN_RUN"),
+      entry(sp("deployer"), "CAN_MANAGE"),
+      entry(user("alice@example.com"), "CAN_READ"),
     ]);
   });
 
   test("lock-out protection: declaring the caller below CAN_MANAGE keeps its CAN_MANAGE, with a warning", () => {
     const plan = planApply(spec([analysts("CAN_RUN"), meAt("CAN_RUN")]), undefined, { caller: ME });
-    expect(plan.write?.acl).toContainEqual({ user_name: DEV, permission_level: "CAN_MANAGE" });
-    expect(plan.write?.acl).not.toContainEqual({ user_name: DEV, permission_level: "CAN_RUN" });
+    expect(plan.write?.acl).toContainEqual(entry(user(DEV), "CAN_MANAGE"));
+    expect(plan.write?.acl).not.toContainEqual(entry(user(DEV), "CAN_RUN"));
     expect(plan.notices).toEqual([
       {
         severity: "warning",
@@ -236,16 +233,16 @@ describe("apply, authoritative", () => {
   test("keepManagerAccess false sends exactly the declared list: the caller can be lowered or dropped, without a warning", () => {
     const lowered = planApply(spec([analysts("CAN_MANAGE"), meAt("CAN_READ")], { keepManagerAccess: false }), undefined, {});
     expect(lowered.write?.acl).toEqual([
-      { group_name: "analysts", permission_level: "CAN_MANAGE" },
-      { user_name: DEV, permission_level: "CAN_READ" },
+      entry(group("analysts"), "CAN_MANAGE"),
+      entry(user(DEV), "CAN_READ"),
     ]);
     expect(lowered.notices).toEqual([]);
     const handedOver = planApply(spec([analysts("CAN_MANAGE")], { keepManagerAccess: false }), undefined, { caller: ME });
-    expect(handedOver.write?.acl).toEqual([{ group_name: "analysts", permission_level: "CAN_MANAGE" }]);
+    expect(handedOver.write?.acl).toEqual([entry(group("analysts"), "CAN_MANAGE")]);
   });
 
   test("an empty list leaves only the caller's CAN_MANAGE", () => {
-    expect(planApply(spec([]), undefined, { caller: ME }).write).toEqual({ method: "PUT", acl: [{ user_name: DEV, permission_level: "CAN_MANAGE" }] });
+    expect(planApply(spec([]), undefined, { caller: ME }).write).toEqual(put(entry(user(DEV), "CAN_MANAGE")));
   });
 
   test("with lock-out protection the plan refuses to guess who the caller is", () => {
@@ -259,7 +256,7 @@ describe("apply, additive", () => {
 
   test("a new grant is one PATCH of just that grant; grants made by others are not sent", () => {
     const plan = planApply(spec([analysts("CAN_RUN")], additive), undefined, { caller: ME, acl: acl(...shared) });
-    expect(plan.write).toEqual({ method: "PATCH", acl: [{ group_name: "analysts", permission_level: "CAN_RUN" }] });
+    expect(plan.write).toEqual(patch(entry(group("analysts"), "CAN_RUN")));
     expect(plan.revoked).toEqual([]);
   });
 
@@ -270,7 +267,7 @@ describe("apply, additive", () => {
       caller: ME,
       acl: now,
     });
-    expect(plan.write).toEqual({ method: "PATCH", acl: [{ group_name: "analysts", permission_level: "CAN_EDIT" }] });
+    expect(plan.write).toEqual(patch(entry(group("analysts"), "CAN_EDIT")));
   });
 
   test("no-op: when the space already has every declared grant nothing is sent, and the ACL as read is the result", () => {
@@ -282,13 +279,13 @@ describe("apply, additive", () => {
 
   test("inherited grants do not count: a principal holding a level only through the folder still gets its direct grant", () => {
     const plan = planApply(spec([engineers("CAN_EDIT")], additive), undefined, { caller: ME, acl: acl(...shared) });
-    expect(plan.write).toEqual({ method: "PATCH", acl: [{ group_name: "data-engineers", permission_level: "CAN_EDIT" }] });
+    expect(plan.write).toEqual(patch(entry(group("data-engineers"), "CAN_EDIT")));
   });
 
   test("lock-out protection: the caller's missing direct CAN_MANAGE is granted back, even while it manages through the folder", () => {
     const now = acl(inherited(user(DEV), "CAN_MANAGE"), direct(group("analysts"), "CAN_RUN"));
     const plan = planApply(spec([analysts("CAN_RUN")], additive), undefined, { caller: ME, acl: now });
-    expect(plan.write).toEqual({ method: "PATCH", acl: [{ user_name: DEV, permission_level: "CAN_MANAGE" }] });
+    expect(plan.write).toEqual(patch(entry(user(DEV), "CAN_MANAGE")));
   });
 
   test("revoke: a principal dropped from the program is removed by one PUT of the current direct grants without it", () => {
@@ -296,28 +293,14 @@ describe("apply, additive", () => {
     const previous = state(spec([analysts("CAN_RUN"), engineers("CAN_EDIT")], additive), []);
     const plan = planApply(spec([analysts("CAN_RUN")], additive), previous, { caller: ME, acl: now });
     expect(plan.revoked).toEqual(["group:data-engineers"]);
-    expect(plan.write).toEqual({
-      method: "PUT",
-      acl: [
-        { group_name: "analysts", permission_level: "CAN_RUN" },
-        { user_name: "alice@example.com", permission_level: "CAN_EDIT" },
-        { user_name: DEV, permission_level: "CAN_MANAGE" },
-      ],
-    });
+    expect(plan.write).toEqual(put(entry(group("analysts"), "CAN_RUN"), entry(user("alice@example.com"), "CAN_EDIT"), entry(user(DEV), "CAN_MANAGE")));
   });
 
   test("the revoking PUT also carries the other changes, so one request does it all", () => {
     const now = acl(direct(user(DEV), "CAN_MANAGE"), direct(group("analysts"), "CAN_RUN"), direct(group("data-engineers"), "CAN_EDIT"));
     const previous = state(spec([analysts("CAN_RUN"), engineers("CAN_EDIT")], additive), []);
     const plan = planApply(spec([analysts("CAN_EDIT"), alice("CAN_READ")], additive), previous, { caller: ME, acl: now });
-    expect(plan.write).toEqual({
-      method: "PUT",
-      acl: [
-        { group_name: "analysts", permission_level: "CAN_EDIT" },
-        { user_name: "alice@example.com", permission_level: "CAN_READ" },
-        { user_name: DEV, permission_level: "CAN_MANAGE" },
-      ],
-    });
+    expect(plan.write).toEqual(put(entry(group("analysts"), "CAN_EDIT"), entry(user("alice@example.com"), "CAN_READ"), entry(user(DEV), "CAN_MANAGE")));
   });
 
   test("only principals this resource declared are revoked: a UI grant or an already-gone grant is no revoke", () => {
@@ -342,7 +325,7 @@ describe("apply, additive", () => {
     const previous = state(spec([analysts("CAN_MANAGE"), meAt("CAN_MANAGE")], { ...additive, keepManagerAccess: false }), []);
     const plan = planApply(spec([analysts("CAN_MANAGE")], { ...additive, keepManagerAccess: false }), previous, { acl: now });
     expect(plan.revoked).toEqual([ME]);
-    expect(plan.write).toEqual({ method: "PUT", acl: [{ group_name: "analysts", permission_level: "CAN_MANAGE" }] });
+    expect(plan.write).toEqual(put(entry(group("analysts"), "CAN_MANAGE")));
   });
 
   test("the plan refuses to guess the current ACL", () => {
@@ -441,7 +424,7 @@ describe("refresh", () => {
 describe("removal", () => {
   test("authoritative: one PUT back to the caller's CAN_MANAGE alone, what a new space has", () => {
     const plan = planRemoval(state(spec([analysts("CAN_RUN")]), []), { caller: ME });
-    expect(plan.write).toEqual({ method: "PUT", acl: [{ user_name: DEV, permission_level: "CAN_MANAGE" }] });
+    expect(plan.write).toEqual(put(entry(user(DEV), "CAN_MANAGE")));
     expect(plan.notices).toEqual([{ severity: "info", text: `Genie space ${SPACE}: direct grants reset to CAN_MANAGE for user ${DEV} only.` }]);
   });
 
@@ -450,13 +433,7 @@ describe("removal", () => {
     const now = acl(direct(user(DEV), "CAN_MANAGE"), direct(user("alice@example.com"), "CAN_EDIT"), direct(group("analysts"), "CAN_RUN"), inherited(group("data-engineers"), "CAN_EDIT"));
     const plan = planRemoval(state(declared, []), { acl: now });
     expect(plan.revoked).toEqual(["group:analysts"]);
-    expect(plan.write).toEqual({
-      method: "PUT",
-      acl: [
-        { user_name: "alice@example.com", permission_level: "CAN_EDIT" },
-        { user_name: DEV, permission_level: "CAN_MANAGE" },
-      ],
-    });
+    expect(plan.write).toEqual(put(entry(user("alice@example.com"), "CAN_EDIT"), entry(user(DEV), "CAN_MANAGE")));
     expect(plan.notices).toEqual([{ severity: "info", text: `Genie space ${SPACE}: revoked group analysts.` }]);
   });
 
@@ -464,7 +441,7 @@ describe("removal", () => {
     const declared = spec([analysts("CAN_MANAGE"), meAt("CAN_MANAGE")], { ...additive, keepManagerAccess: false });
     const plan = planRemoval(state(declared, []), { acl: acl(direct(user(DEV), "CAN_MANAGE"), direct(group("analysts"), "CAN_MANAGE")) });
     expect(plan.revoked).toEqual(["group:analysts", ME]);
-    expect(plan.write).toEqual({ method: "PUT", acl: [] });
+    expect(plan.write).toEqual(put());
   });
 
   test("additive with nothing left to revoke sends nothing and says nothing", () => {
