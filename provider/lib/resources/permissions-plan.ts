@@ -295,6 +295,7 @@ export function recordedState(spec: PermissionsSpec, caller: string | undefined,
     objectId: typeof acl.object_id === "string" ? acl.object_id : `/genie/${spec.spaceId}`,
     managedGrants: grantList(managed),
   };
+  // Left out rather than undefined: an undefined output fails the host (docs/dynamic-providers.md §2).
   if (kept !== undefined) state.managedBy = principalOfKey(kept);
   return state;
 }

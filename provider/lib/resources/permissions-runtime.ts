@@ -12,8 +12,10 @@
  * - That identity is looked up before the ACL call and outside its error wording: a failing /Me
  *   says nothing about the space.
  * - A refresh drops the grants from state only on a definite not-found (the space is gone or in
- *   the trash); 401, 403 and 5xx fail it, so nothing leaves state by mistake.
- * - Deleting the grants of a space already gone is success: they went with it.
+ *   the trash); 401, 403 and 5xx fail it, so nothing leaves state by mistake
+ *   (docs/dynamic-providers.md §2).
+ * - Deleting the grants of a space already gone is success: they went with it (a trashed
+ *   space's permissions object answers 404 too, docs/genie-api.md §1.6).
  * - The two errors a user can fix themselves (a wrong space id, Pulumi's own CAN_MANAGE removed)
  *   are reworded to say so.
  */
