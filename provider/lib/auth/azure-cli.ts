@@ -42,8 +42,9 @@ async function azToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, az: string
   const attempt = async (withTenant: string | undefined): Promise<{ code: number; stdout: string; stderr: string }> => {
     const args = ["account", "get-access-token", "--resource", resource, "--output", "json"];
     if (withTenant) args.push("--tenant", withTenant);
+    // Only when the tenant is not known (configured or discovered): with it, the subscription is not needed.
     const subscription = subscriptionOf(cfg.azureWorkspaceResourceId);
-    if (subscription && cfg.azureTenantId === undefined) {
+    if (subscription && !tenant) {
       const bySubscription = await runTool(az, [...args, "--subscription", subscription], ctx.env);
       if (bySubscription.code === 0) return bySubscription;
     }

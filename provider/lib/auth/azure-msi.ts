@@ -27,7 +27,8 @@ async function msiToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource:
   const started = Date.now();
   const answer = await httpExchange(what, url.toString(), { headers: { Metadata: "true" }, timeoutMs: IMDS_TIMEOUT_MS }).catch((e: unknown) => {
     if (e instanceof AuthTokenError) {
-      throw new AuthTokenError(`${e.message} — is this running on an Azure resource with a managed identity? (else unset azure_use_msi / ARM_USE_MSI)`, { retryable: e.retryable });
+      // No answer from IMDS means no managed identity here: nothing to retry.
+      throw new AuthTokenError(`${e.message} — is this running on an Azure resource with a managed identity? (else unset azure_use_msi / ARM_USE_MSI)`, { retryable: false });
     }
     throw e;
   });

@@ -90,7 +90,10 @@ export function resolveAuthConfig(explicit: AuthSettings = {}, opts: { env?: Nod
 
   const configFilePath = expandHome(values.configFile ?? path.join(homeDir, ".databrickscfg"), homeDir);
   const fileReport = loadProfile(values, sources, set, configFilePath);
-  for (const { attr, secret } of ATTRIBUTES) if (secret) registerSecret(values[attr as Attribute]);
+  for (const { attr, secret } of ATTRIBUTES) {
+    // google_credentials may be a path (not a secret, and useful in messages) or the key JSON itself.
+    if (secret && !(attr === "googleCredentials" && !values[attr]?.trimStart().startsWith("{"))) registerSecret(values[attr as Attribute]);
+  }
   registerClientCredentials(values.clientId, values.clientSecret);
   registerClientCredentials(values.azureClientId, values.azureClientSecret);
 

@@ -148,7 +148,10 @@ export async function applicationDefaultAccessToken(ctx: StrategyContext): Promi
   const url = `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
   const what = `no Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS is unset and ${wellKnown} does not exist) and the metadata server at ${host} did not answer; run \`gcloud auth application-default login\``;
   const started = Date.now();
-  const answer = await httpExchange(what, url, { headers: { "Metadata-Flavor": "Google" }, timeoutMs: 5_000 });
+  const answer = await httpExchange(what, url, { headers: { "Metadata-Flavor": "Google" }, timeoutMs: 5_000 }).catch((e: unknown) => {
+    // No metadata server means not on Google Cloud: nothing to retry.
+    throw new AuthTokenError(`${what} (${(e as Error).message.replace(`${what}: `, "")})`, { retryable: false });
+  });
   assertOk(what, answer);
   const accessToken = field(what, answer, "access_token");
   registerSecret(accessToken);
