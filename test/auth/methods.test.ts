@@ -86,6 +86,10 @@ describe("pat", () => {
   test("DATABRICKS_HOST + DATABRICKS_TOKEN", async () => {
     await signedIn({ DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: emulator.token }, "pat");
   });
+  test("DATABRICKS_CONFIG_PROFILE set, no config file, host and token in the environment: the environment is used, as the SDKs do", async () => {
+    expect(fs.existsSync(path.join(home, ".databrickscfg"))).toBe(false);
+    await signedIn({ DATABRICKS_CONFIG_PROFILE: "dev", DATABRICKS_HOST: emulator.url, DATABRICKS_TOKEN: emulator.token }, "pat");
+  });
   test("auth_type pat without a token says which setting to add", async () => {
     expect(await fails({ DATABRICKS_HOST: emulator.url, DATABRICKS_AUTH_TYPE: "pat" })).toMatch(
       /auth type "pat" \(from env DATABRICKS_AUTH_TYPE\) cannot be used: no token: set databricks:token \/ DATABRICKS_TOKEN \/ "token" in a profile/,
@@ -118,6 +122,12 @@ describe("databricks-cli", () => {
     const log = path.join(home, "databricks-calls.log");
     await signedIn({ DATABRICKS_HOST: emulator.url, FAKE_DATABRICKS_LOG: log }, "databricks-cli", { fakes: true });
     expect(fs.readFileSync(log, "utf8")).toContain(JSON.stringify(["auth", "token", "--host", emulator.url]));
+    // whoami says which method signed in, why, and which methods came before it.
+    const human = await runCli(["whoami"], env({ DATABRICKS_HOST: emulator.url }, { fakes: true }));
+    expect(human.stdout).toMatch(/^auth type\s+databricks-cli\s+\(the first method that worked, in the Databricks SDKs' order\)$/m);
+    expect(human.stdout).toMatch(/^skipped pat: no token: set databricks:token/m);
+    expect(human.stdout).toMatch(/^skipped oauth-m2m: no client id and client secret/m);
+    expect(human.stdout).not.toContain(U2M_TOKEN);
     fs.rmSync(log);
   });
 

@@ -9,10 +9,12 @@
 // anything that merely looks like a credential.
 
 const REDACTED = "[REDACTED]";
-/** Exact values shorter than this would redact ordinary words; real credentials are long. */
-const MIN_EXACT = 6;
+/** Registered values shorter than this would redact ordinary words; real credentials are long. */
+const MIN_EXACT = 8;
+/** Values handed to one redactSecrets call (the credential of that very request) may be shorter. */
+const MIN_KNOWN = 6;
 /** Base64 fragments shorter than this could match by chance. */
-const MIN_FRAGMENT = 8;
+const MIN_FRAGMENT = 10;
 /** Bound on what the process remembers (a refreshing token adds a few forms per hour). */
 const MAX_FORMS = 20_000;
 
@@ -98,7 +100,7 @@ const KEY_VALUE =
 export function redactSecrets(text: string, knownSecrets: ReadonlyArray<string | undefined> = []): string {
   let out = text;
   for (const secret of knownSecrets) {
-    if (secret && secret.length >= MIN_EXACT) out = out.split(secret).join(REDACTED);
+    if (secret && secret.length >= MIN_KNOWN) out = out.split(secret).join(REDACTED);
   }
   if (liveForms.size > 0) {
     sorted ??= [...liveForms].sort((a, b) => b.length - a.length);
