@@ -11,7 +11,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { DynamicProvider } from "../../provider/tools/harness";
 import { InProcessProvider, ProviderHost } from "../../provider/tools/harness";
 
 export type Tier = "in-process" | "host";
@@ -40,7 +39,7 @@ export interface ProviderStart {
  * A provider for one stack. In-process, every provider gets its own copy of the runtime module
  * graph, as every host process does (settings, clients and rate limiters are module state).
  */
-export function startProvider(opts: ProviderStart, tier: Tier = testTier()): Promise<DynamicProvider> {
+export function startProvider(opts: ProviderStart, tier: Tier = testTier()): Promise<ProviderHost | InProcessProvider> {
   if (tier === "host") return ProviderHost.start(opts);
   let runtime: unknown;
   jest.isolateModules(() => {

@@ -7,14 +7,15 @@
 import * as path from "node:path";
 import type { GenieSpacePermissionsArgs } from "pulumi-genie";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "pulumi-genie/emulator";
-import { captureProgram, Engine, type DeclaredResource, type DynamicProvider } from "../../provider/tools/harness";
-import { genieLibrary, startProvider } from "../harness/tiers";
+import { captureProgram, Engine, type DeclaredResource, type InProcessProvider, type ProviderHost } from "../../provider/tools/harness";
+import { genieLibrary, startProvider, testTier, type Tier } from "../harness/tiers";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 export interface PermissionsScenario {
   emulator: EmulatorHandle;
-  host: DynamicProvider;
+  /** The provider: a ProviderHost on the host tier (it can be killed), else an InProcessProvider. */
+  host: ProviderHost | InProcessProvider;
   engine: Engine;
   /** Empty emulator, empty state, request log and output cleared: one host serves many tests. */
   reset(): void;
@@ -29,7 +30,8 @@ export interface PermissionsScenario {
   close(): Promise<void>;
 }
 
-export async function startPermissionsScenario(opts: { emulator?: EmulatorOptions } = {}): Promise<PermissionsScenario> {
+export async function startPermissionsScenario(opts: { emulator?: EmulatorOptions; tier?: Tier } = {}): Promise<PermissionsScenario> {
+  const tier = opts.tier ?? testTier();
   const emulator = await startEmulator({ ...opts.emulator });
   const config = { "databricks:host": emulator.url, "databricks:token": emulator.token };
   const host = await startProvider({
@@ -37,8 +39,8 @@ export async function startPermissionsScenario(opts: { emulator?: EmulatorOption
     project: "genie",
     config,
     env: { DATABRICKS_CONFIG_FILE: path.join(PROJECT_ROOT, "test/permissions/no-such-databrickscfg") },
-  });
-  const { GenieSpacePermissions } = genieLibrary();
+  }, tier);
+  const { GenieSpacePermissions } = genieLibrary(tier);
   let printed = 0;
   const scenario: PermissionsScenario = {
     emulator,

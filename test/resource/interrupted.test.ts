@@ -53,7 +53,7 @@ describe("interrupted and slow creates through the provider host", () => {
   test.each(["SIGKILL", "SIGTERM"] as const)(
     "the provider %s-ed after its POSTs reached the server: the re-run takes the spaces over, exactly N live spaces and no second POST",
     async (signal) => {
-      s = await startScenario({ emulator: { faults: slowPosts(2500) } });
+      s = await startScenario({ tier: "host", emulator: { faults: slowPosts(2500) } });
       const declared = spaces(10);
       const running = s.engine.up(await s.declare(declared));
       await until("10 POSTs at the server", () => posts() === 10);
@@ -77,7 +77,7 @@ describe("interrupted and slow creates through the provider host", () => {
   );
 
   test("killed with only some creates sent: the re-run takes over the sent ones and creates the rest, exactly N", async () => {
-    s = await startScenario({ emulator: { faults: slowPosts(2500) }, parallelism: 4 });
+    s = await startScenario({ tier: "host", emulator: { faults: slowPosts(2500) }, parallelism: 4 });
     const declared = spaces(10);
     const running = s.engine.up(await s.declare(declared));
     await until("4 POSTs at the server", () => posts() >= 4);
@@ -96,7 +96,7 @@ describe("interrupted and slow creates through the provider host", () => {
   test("a POST slower than the request timeout is never sent again; the space it made is found and recorded: one space", async () => {
     // The server commits after 2.5 s; the client gives up on the request after 2 s and then
     // looks for the space for up to another request timeout, during which it appears.
-    s = await startScenario({ emulator: { faults: slowPosts(2500) }, config: { "genie:requestTimeoutSeconds": "2" } });
+    s = await startScenario({ tier: "host", emulator: { faults: slowPosts(2500) }, config: { "genie:requestTimeoutSeconds": "2" } });
     const result = await s.engine.up(await s.declare(spaces(1)));
     expect(result.steps[0].error).toBeUndefined();
     expect(result.failed).toBe(0);
@@ -106,7 +106,7 @@ describe("interrupted and slow creates through the provider host", () => {
   });
 
   test("a POST that commits after the operation deadline: the step fails without a second POST, and the re-run takes the space over", async () => {
-    s = await startScenario({ emulator: { faults: slowPosts(2500) }, config: { "genie:requestTimeoutSeconds": "1", "genie:operationTimeoutSeconds": "1.5" } });
+    s = await startScenario({ tier: "host", emulator: { faults: slowPosts(2500) }, config: { "genie:requestTimeoutSeconds": "1", "genie:operationTimeoutSeconds": "1.5" } });
     const declared = spaces(1);
     const first = await s.engine.up(await s.declare(declared));
     expect(first.failed).toBe(1);
@@ -124,7 +124,7 @@ describe("interrupted and slow creates through the provider host", () => {
   });
 
   test("the declaration changed between the interrupted run and the re-run: it stops before any POST, naming the space and how to adopt it", async () => {
-    s = await startScenario({ emulator: { faults: slowPosts(1000) } });
+    s = await startScenario({ tier: "host", emulator: { faults: slowPosts(1000) } });
     const running = s.engine.up(await s.declare(spaces(1)));
     await until("the POST at the server", () => posts() === 1);
     await s.host.kill("SIGKILL");
@@ -153,7 +153,7 @@ describe("interrupted and slow creates through the provider host", () => {
   });
 
   test("two resources declaring one title in one folder: the second is refused before its POST, one space", async () => {
-    s = await startScenario({ parallelism: 2 });
+    s = await startScenario({ tier: "host", parallelism: 2 });
     const result = await s.engine.up(
       await s.declare({
         a: { title: "Twins", warehouseId: "wh1", space: salesSpace(1) },

@@ -7,14 +7,15 @@
 import * as path from "node:path";
 import type { GenieSpaceArgs } from "pulumi-genie";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "pulumi-genie/emulator";
-import { captureProgram, Engine, type DeclaredResource, type DynamicProvider } from "../../provider/tools/harness";
-import { genieLibrary, startProvider } from "../harness/tiers";
+import { captureProgram, Engine, type DeclaredResource, type InProcessProvider, type ProviderHost } from "../../provider/tools/harness";
+import { genieLibrary, startProvider, testTier, type Tier } from "../harness/tiers";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 export interface Scenario {
   emulator: EmulatorHandle;
-  host: DynamicProvider;
+  /** The provider: a ProviderHost on the host tier (it can be killed), else an InProcessProvider. */
+  host: ProviderHost | InProcessProvider;
   engine: Engine;
   config: Record<string, string>;
   /** Declares the given spaces as a program would and returns what the engine receives. */
@@ -25,7 +26,13 @@ export interface Scenario {
 }
 
 export async function startScenario(
-  opts: { emulator?: EmulatorOptions; config?: Record<string, string>; parallelism?: number } = {},
+  opts: {
+    emulator?: EmulatorOptions;
+    config?: Record<string, string>;
+    parallelism?: number;
+    /** Default: GENIE_TEST_TIER (in-process). Tests that kill the provider need "host". */
+    tier?: Tier;
+  } = {},
 ): Promise<Scenario> {
   const emulator = await startEmulator({ ...opts.emulator });
   const config = {
@@ -34,13 +41,14 @@ export async function startScenario(
     ...opts.config,
   };
   // Keep the developer's own Databricks settings out of the provider process.
+  const tier = opts.tier ?? testTier();
   const host = await startProvider({
     cwd: PROJECT_ROOT,
     project: "genie",
     config,
     env: { DATABRICKS_CONFIG_FILE: path.join(PROJECT_ROOT, "test/resource/no-such-databrickscfg") },
-  });
-  const { GenieSpace } = genieLibrary();
+  }, tier);
+  const { GenieSpace } = genieLibrary(tier);
   const engine = new Engine({ host, parallelism: opts.parallelism ?? 16 });
   return {
     emulator,

@@ -127,23 +127,14 @@ export class ProviderHost extends ProviderPlugin {
   }
 
   /**
-   * Sends `signal` to the host process and waits for it to end (default SIGKILL), as a cancelled
-   * CI job or an out-of-memory kill would. Calls in flight fail with a HostError saying the host
-   * was killed; later calls fail the same way. close() is still safe afterwards.
+   * Ends the host process with `signal` (default SIGKILL), as a cancelled CI job or an
+   * out-of-memory kill would, without closing anything first, and waits for it to end. Calls in
+   * flight fail with a HostError saying the host was killed; later calls fail the same way; the
+   * host cannot be used again (close() is still safe).
    */
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     await this.exited;
-  }
-
-  /**
-   * Ends the host process with `signal`, as a cancelled CI job or an out-of-memory kill would,
-   * without closing anything first. Calls in flight fail; the host cannot be used afterwards.
-   */
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    await this.exited;
-    this.client?.close();
   }
 
   async close(): Promise<void> {

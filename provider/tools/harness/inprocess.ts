@@ -316,6 +316,14 @@ export class InProcessProvider extends ProviderPlugin {
     return provider;
   }
 
+  /**
+   * A provider in this process cannot be killed the way a host process is (its code would go on
+   * running): tests of interrupted runs belong on ProviderHost.
+   */
+  kill(_signal?: NodeJS.Signals): Promise<void> {
+    return Promise.reject(new Error("an InProcessProvider runs in this process and cannot be killed: run interrupted-run tests through ProviderHost"));
+  }
+
   async close(): Promise<void> {
     for (const [key, value] of Object.entries(this.restoreEnv)) {
       if (value === undefined) delete process.env[key];
