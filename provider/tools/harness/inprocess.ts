@@ -85,6 +85,11 @@ function createFailure(e: unknown): CallError {
   return statusOf(e, metadata);
 }
 
+/** A request's Struct as the host reads it (`toJavaScript()`), an absent one as {}. */
+function js(value: Struct | undefined): Record<string, unknown> {
+  return (value?.toJavaScript() ?? {}) as Record<string, unknown>;
+}
+
 function struct(value: Record<string, unknown>): Struct {
   return Struct.fromJavaScript(value as Parameters<typeof Struct.fromJavaScript>[0]);
 }
@@ -175,7 +180,7 @@ class InProcessHost implements ProviderTransport {
   }
 
   private async configure(req: proto.ConfigureRequest): Promise<Message> {
-    const args = (req.getArgs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    const args = js(req.getArgs());
     const config: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(args)) if (k !== PROVIDER_KEY) config[k] = isSecret(v) ? v.value : v;
     this.config = config;
@@ -195,8 +200,8 @@ class InProcessHost implements ProviderTransport {
 
   private check(req: proto.CheckRequest): Promise<Message> {
     return this.logged(async () => {
-      const olds = (req.getOlds()?.toJavaScript() ?? {}) as Record<string, unknown>;
-      const news = (req.getNews()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      const olds = js(req.getOlds());
+      const news = js(req.getNews());
       const provider = await this.provider(news[PROVIDER_KEY] === UNKNOWN ? olds : news);
       let inputs = news;
       let failures: { property: string; reason: string }[] = [];
@@ -222,8 +227,8 @@ class InProcessHost implements ProviderTransport {
 
   private diff(req: proto.DiffRequest): Promise<Message> {
     return this.logged(async () => {
-      const olds = (req.getOlds()?.toJavaScript() ?? {}) as Record<string, unknown>;
-      const news = (req.getNews()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      const olds = js(req.getOlds());
+      const news = js(req.getNews());
       const provider = await this.provider(news[PROVIDER_KEY] === UNKNOWN ? olds : news);
       const res = new proto.DiffResponse();
       if (provider.diff) {
@@ -237,23 +242,30 @@ class InProcessHost implements ProviderTransport {
     });
   }
 
-  private async create(req: proto.CreateRequest): Promise<Message> {
+  /** Create and Update fail as the host's grpcResponseFromError reports them (init-failure details, no log). */
+  private async initFailing<T>(work: () => Promise<T>): Promise<T> {
     try {
-      const props = (req.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      return await work();
+    } catch (e) {
+      throw createFailure(e);
+    }
+  }
+
+  private create(req: proto.CreateRequest): Promise<Message> {
+    return this.initFailing(async () => {
+      const props = js(req.getProperties());
       const provider = await this.provider(props);
       const result = await provider.create(props);
       const res = new proto.CreateResponse();
       res.setId(result.id);
       res.setProperties(struct(withProvider(result.outs, props)));
       return res;
-    } catch (e) {
-      throw createFailure(e);
-    }
+    });
   }
 
   private read(req: proto.ReadRequest): Promise<Message> {
     return this.logged(async () => {
-      const props = (req.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      const props = js(req.getProperties());
       const provider = await this.provider(props);
       const res = new proto.ReadResponse();
       if (provider.read) {
@@ -269,24 +281,22 @@ class InProcessHost implements ProviderTransport {
     });
   }
 
-  private async update(req: proto.UpdateRequest): Promise<Message> {
-    try {
-      const olds = (req.getOlds()?.toJavaScript() ?? {}) as Record<string, unknown>;
-      const news = (req.getNews()?.toJavaScript() ?? {}) as Record<string, unknown>;
+  private update(req: proto.UpdateRequest): Promise<Message> {
+    return this.initFailing(async () => {
+      const olds = js(req.getOlds());
+      const news = js(req.getNews());
       const provider = await this.provider(news);
       let result: { outs?: Record<string, unknown> } = {};
       if (provider.update) result = (await provider.update(req.getId(), olds, news)) || {};
       const res = new proto.UpdateResponse();
       res.setProperties(struct(withProvider(result.outs, news)));
       return res;
-    } catch (e) {
-      throw createFailure(e);
-    }
+    });
   }
 
   private delete(req: proto.DeleteRequest): Promise<Message> {
     return this.logged(async () => {
-      const props = (req.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      const props = js(req.getProperties());
       const provider = await this.provider(props);
       if (provider.delete) await provider.delete(req.getId(), props);
       return new Empty();

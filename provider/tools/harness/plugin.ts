@@ -46,6 +46,21 @@ function nameOf(urn: string): string {
   return urn.split("::").slice(3).join("::");
 }
 
+interface ResourceRequest {
+  setUrn(urn: string): unknown;
+  setName(name: string): unknown;
+  setType(type: string): unknown;
+}
+
+/** A request about one resource, addressed as the engine addresses it: URN, name, type (and id). */
+function about<T extends ResourceRequest>(req: T, urn: string, id?: string): T {
+  req.setUrn(urn);
+  req.setName(nameOf(urn));
+  req.setType(typeOf(urn));
+  if (id !== undefined) (req as unknown as { setId(id: string): unknown }).setId(id);
+  return req;
+}
+
 /**
  * Provider calls as the engine makes them. Property bags are wire JSON: secrets may be wrapped
  * (see values.ts). A provider that answered Configure with acceptSecrets=false — the Node.js
@@ -106,10 +121,7 @@ export abstract class ProviderPlugin implements DynamicProvider {
   }
 
   async check(urn: string, olds: Props, news: Props): Promise<CheckResult> {
-    const req = new proto.CheckRequest();
-    req.setUrn(urn);
-    req.setName(nameOf(urn));
-    req.setType(typeOf(urn));
+    const req = about(new proto.CheckRequest(), urn);
     req.setOlds(this.struct(olds));
     req.setNews(this.struct(news));
     const res = await this.call<proto.CheckResponse>("check", req);
@@ -120,11 +132,7 @@ export abstract class ProviderPlugin implements DynamicProvider {
   }
 
   async diff(id: string, urn: string, olds: Props, news: Props, oldInputs: Props = {}): Promise<DiffResult> {
-    const req = new proto.DiffRequest();
-    req.setId(id);
-    req.setUrn(urn);
-    req.setName(nameOf(urn));
-    req.setType(typeOf(urn));
+    const req = about(new proto.DiffRequest(), urn, id);
     req.setOlds(this.struct(olds));
     req.setNews(this.struct(news));
     req.setOldInputs(this.struct(oldInputs));
@@ -139,21 +147,14 @@ export abstract class ProviderPlugin implements DynamicProvider {
   }
 
   async create(urn: string, props: Props): Promise<{ id: string; outputs: Props }> {
-    const req = new proto.CreateRequest();
-    req.setUrn(urn);
-    req.setName(nameOf(urn));
-    req.setType(typeOf(urn));
+    const req = about(new proto.CreateRequest(), urn);
     req.setProperties(this.struct(props));
     const res = await this.call<proto.CreateResponse>("create", req, props);
     return { id: res.getId(), outputs: this.annotate(fromWireStruct(res.getProperties()), props) };
   }
 
   async read(id: string, urn: string, props: Props, inputs: Props): Promise<ReadResult> {
-    const req = new proto.ReadRequest();
-    req.setId(id);
-    req.setUrn(urn);
-    req.setName(nameOf(urn));
-    req.setType(typeOf(urn));
+    const req = about(new proto.ReadRequest(), urn, id);
     req.setProperties(this.struct(props));
     req.setInputs(this.struct(inputs));
     const res = await this.call<proto.ReadResponse>("read", req, props);
@@ -165,11 +166,7 @@ export abstract class ProviderPlugin implements DynamicProvider {
   }
 
   async update(id: string, urn: string, olds: Props, news: Props, oldInputs: Props = {}): Promise<Props> {
-    const req = new proto.UpdateRequest();
-    req.setId(id);
-    req.setUrn(urn);
-    req.setName(nameOf(urn));
-    req.setType(typeOf(urn));
+    const req = about(new proto.UpdateRequest(), urn, id);
     req.setOlds(this.struct(olds));
     req.setNews(this.struct(news));
     req.setOldInputs(this.struct(oldInputs));
@@ -178,11 +175,7 @@ export abstract class ProviderPlugin implements DynamicProvider {
   }
 
   async delete(id: string, urn: string, props: Props, oldInputs: Props = {}): Promise<void> {
-    const req = new proto.DeleteRequest();
-    req.setId(id);
-    req.setUrn(urn);
-    req.setName(nameOf(urn));
-    req.setType(typeOf(urn));
+    const req = about(new proto.DeleteRequest(), urn, id);
     req.setProperties(this.struct(props));
     req.setOldInputs(this.struct(oldInputs));
     await this.call("delete", req);
