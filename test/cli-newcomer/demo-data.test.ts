@@ -42,8 +42,11 @@ describe("demo-data", () => {
     expect(emulator.tables.list()).toEqual(TABLES);
     for (const t of DEMO_TABLES) expect(emulator.tables.get(`main.genie_demo.${t.name}`)!.rows).toHaveLength(t.rows.length);
     expect(io.out()).toContain("table main.genie_demo.orders: created, 8 rows");
-    const [space] = await loadSpaceFiles(path.join(dir, "spaces/genie_demo.yaml"));
+    // The file names its tables through the stack's variables; with the dev values it is exactly these.
+    const dev = { catalog: "main", schema: "genie_demo", warehouse_id: "wh1", folder: "/Shared/genie/dev" };
+    const [space] = await loadSpaceFiles(path.join(dir, "spaces/genie_demo.yaml"), { variables: dev });
     expect(space.warehouseId).toBe("wh1");
+    expect(space.parentPath).toBe("/Shared/genie/dev");
     expect(space.definition.data_sources.tables!.map((t) => t.identifier)).toEqual(TABLES);
     expect(emulator.requests().every((r) => r.path.startsWith("/api/2.0/sql/statements"))).toBe(true);
   });

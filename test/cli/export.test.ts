@@ -106,7 +106,9 @@ describe("export", () => {
 
   test("a file already in the folder for another space is never overwritten; re-exporting without a stack reuses the file", async () => {
     fs.mkdirSync(path.join(project, "spaces"));
-    const mine = "name: sales\ntitle: Sales\nwarehouse_id: w\n";
+    // Another space's file under the name the export would pick (its title differs: a file with the
+    // same title in the same folder would be this space's own file, and the space is then skipped).
+    const mine = "name: sales\ntitle: Sales (mine)\nwarehouse_id: w\n";
     fs.writeFileSync(path.join(project, "spaces", "sales.yaml"), mine);
     const made = ui("Sales");
     await runExport({ ...settings(), pattern: "*", out: "spaces" }, bufferIo());
