@@ -10,18 +10,13 @@ import { closeConnectionPools } from "../../provider/lib/client";
 import { loadSpaceFiles, toSerializedSpace } from "../../provider/lib/space";
 import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
 import { removeDir, scratchDir } from "../cli/helpers";
-import { runCli } from "../cli/process";
+import { runCli, shellWords } from "../cli/process";
 import { writesOf } from "../cli/stack-run";
 import { deployProject, linkNodeModules } from "./project";
 
 const ROOT = path.resolve(__dirname, "../..");
 const FORGE_FIXTURE = path.resolve(__dirname, "../space/fixtures/genie-forge");
 const DEMO_TABLES = ["main.genie_demo.customers", "main.genie_demo.orders", "main.genie_demo.products"];
-
-/** The words of a command line as `setupCommand` quotes them ('…' around anything unusual). */
-export function shellWords(line: string): string[] {
-  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]));
-}
 
 describe("a newcomer's first hour, through the pulumi-genie command", () => {
   /** A workspace whose tables exist only once the SQL API made them (a space on a missing one → 403). */
@@ -288,6 +283,35 @@ describe("a newcomer's first hour, through the pulumi-genie command", () => {
       expect(run.stderr).toBe('error: --engine must be one of auto, cli, harness (got "bogus")\n');
       expect(run.stdout).toBe("");
     });
+
+    test("demo --workspace URL (no Pulumi CLI): the walk runs against the workspace named, says which, and leaves none of its spaces", async () => {
+      await init();
+      linkNodeModules(dir);
+      // `open` plays the user's real workspace; its token is the credential in the environment.
+      open.folders.add("/Shared/genie/dev");
+      const run = await runCli(["demo", "--workspace", open.url], { cwd: dir, env: openEnv(), timeoutMs: 120_000 });
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^Workspace: ${open.url} as analyst@example\\.com — a real workspace: the walk creates the stack's spaces there`, "m"));
+      expect(run.stdout).not.toContain("Genie emulator (stand-in");
+      expect(run.stdout).toMatch(/Spaces of this walk left in \S+: 0 of 1\./);
+      expect(run.stdout).toContain("Main job finished: every step succeeded.");
+      const posts = open.requests().filter((r) => r.method === "POST" && r.path === "/api/2.0/genie/spaces");
+      expect(posts).toHaveLength(1);
+      expect(open.spaces.list()).toEqual([]);
+    }, 180_000);
+
+    test("demo never reaches the workspace in DATABRICKS_HOST unless asked: without --workspace, or with another URL", async () => {
+      await init();
+      linkNodeModules(dir);
+      const plain = await runCli(["demo"], { cwd: dir, env: openEnv(), timeoutMs: 120_000 });
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toMatch(/^Genie emulator \(stand-in for the workspace\): http:\/\/127\.0\.0\.1:\d+$/m);
+      const other = await runCli(["demo", "--workspace", "https://dbc-other.cloud.databricks.com"], { cwd: dir, env: openEnv() });
+      expect(other.code).toBe(2);
+      expect(other.stderr).toMatch(/^error: --workspace https:\/\/dbc-other\.cloud\.databricks\.com is not the workspace in DATABRICKS_HOST \(http:\/\/127\.0\.0\.1:\d+\): nothing was run/);
+      expect(open.requests()).toEqual([]);
+    }, 180_000);
 
     test("demo outside a project: error: and how to start one, no temp path", async () => {
       fs.mkdirSync(dir);

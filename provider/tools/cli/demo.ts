@@ -23,6 +23,7 @@ import type { DeclaredResource, Engine, EngineResult, StateEntry } from "../harn
 import { compareSpaces } from "../../lib/space";
 import { isSeq, parse, parseDocument } from "yaml";
 import { CliError, describeError, finish, processIo, type CliIo } from "./io";
+import { writeConfined } from "./safe-path";
 import { readStackFile, stackFilePath } from "./stack-config";
 import { stackSpacesDir } from "./stack-edit";
 
@@ -200,7 +201,9 @@ function scratchProject(projectDir: string): string {
     if (SKIPPED.has(entry)) continue;
     const from = path.join(projectDir, entry);
     if (LINKED.has(entry)) fs.symlinkSync(from, path.join(dir, entry), "dir");
-    else fs.cpSync(from, path.join(dir, entry), { recursive: true });
+    // Linked files and folders are copied as what they point to: the walk edits the copy, never
+    // (through a link) the files the project links to.
+    else fs.cpSync(from, path.join(dir, entry), { recursive: true, dereference: true });
   }
   return dir;
 }
@@ -219,7 +222,7 @@ function editSpaceFile(projectDir: string, stack: string): string {
   const questions = doc.getIn(["config", "sample_questions"]);
   if (isSeq(questions)) questions.add(EDIT_QUESTION);
   else doc.setIn(["config", "sample_questions"], [EDIT_QUESTION]);
-  fs.writeFileSync(file, doc.toString());
+  writeConfined(projectDir, path.relative(projectDir, file), doc.toString(), { what: "space file", overwrite: true });
   return path.relative(projectDir, file);
 }
 
