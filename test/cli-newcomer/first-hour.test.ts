@@ -82,8 +82,8 @@ describe("a newcomer's first hour, through the pulumi-genie command", () => {
       expect(emulator.tables.list()).toEqual([]);
 
       const status = await cli(["demo-data", "status", ...demoFlags]);
-      expect(status.stdout).toMatch(/Demo data is incomplete: restore it with\n {2}pulumi-genie demo-data setup /);
-      const hint = shellWords(status.stdout.split("restore it with\n")[1].split("\n")[0].trim());
+      expect(status.stdout).toMatch(/Demo data is incomplete; to set it up \(again\), run:\n {2}pulumi-genie demo-data setup /);
+      const hint = shellWords(status.stdout.split("set it up (again), run:\n")[1].split("\n")[0].trim());
       expect(hint.slice(0, 3)).toEqual(["pulumi-genie", "demo-data", "setup"]);
 
       const restore = await cli(hint.slice(1));

@@ -106,8 +106,8 @@ describe("the newcomer's journey", () => {
 
     // 10. status: what is missing, and the command that restores it
     const status = await step(["demo-data", "status", ...demo]);
-    expect(status).toMatch(/table main\.genie_demo\.orders: missing[\s\S]*Demo data is incomplete: restore it with\n {2}pulumi-genie demo-data setup /);
-    const hint = shellWords(status.split("restore it with\n")[1].split("\n")[0].trim());
+    expect(status).toMatch(/table main\.genie_demo\.orders: missing[\s\S]*Demo data is incomplete; to set it up \(again\), run:\n {2}pulumi-genie demo-data setup /);
+    const hint = shellWords(status.split("set it up (again), run:\n")[1].split("\n")[0].trim());
 
     // 11. restore: exactly the suggested command
     expect(hint[0]).toBe("pulumi-genie");

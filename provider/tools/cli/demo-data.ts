@@ -328,7 +328,7 @@ export async function runDemoStatus(opts: DemoDataOptions, io: CliIo): Promise<n
     }
     const complete = s.tables.every((t) => t.exists);
     const target = { catalog: s.catalog, schema: s.schema, warehouseId: checkTarget(opts, "status").warehouseId };
-    io.stdout.write(complete ? "Demo data is complete.\n" : `Demo data is incomplete: restore it with\n  ${setupCommand(opts, target)}\n`);
+    io.stdout.write(complete ? "Demo data is complete.\n" : `Demo data is incomplete; to set it up (again), run:\n  ${setupCommand(opts, target)}\n`);
     return 0;
   });
 }
