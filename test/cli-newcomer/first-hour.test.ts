@@ -6,10 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { closeConnectionPools } from "../../provider/lib/client";
 import { loadSpaceFiles, toSerializedSpace } from "../../provider/lib/space";
-import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
-import { removeDir, scratchDir } from "../cli/helpers";
+import type { EmulatorHandle } from "../../provider/tools/emulator";
+import { emulatorPerFile, removeDir, scratchDir } from "../cli/helpers";
 import { runCli, shellWords } from "../cli/process";
 import { writesOf } from "../cli/stack-run";
 import { deployProject, linkNodeModules } from "./project";
@@ -20,23 +19,16 @@ const DEMO_TABLES = ["main.genie_demo.customers", "main.genie_demo.orders", "mai
 
 describe("a newcomer's first hour, through the pulumi-genie command", () => {
   /** A workspace whose tables exist only once the SQL API made them (a space on a missing one → 403). */
-  let emulator: EmulatorHandle;
+  const strict = emulatorPerFile({ user: "dev@example.com", catalog: [] });
   /** A workspace that takes any table (spaces made there by others, on their own data). */
+  const permissive = emulatorPerFile({ user: "analyst@example.com", folders: ["/Users/analyst@example.com/genie", "/Shared"] });
+  let emulator: EmulatorHandle;
   let open: EmulatorHandle;
   let parent: string;
   let dir: string;
-  beforeAll(async () => {
-    emulator = await startEmulator({ user: "dev@example.com", catalog: [] });
-    open = await startEmulator({ user: "analyst@example.com", folders: ["/Users/analyst@example.com/genie", "/Shared"] });
-  });
-  afterAll(async () => {
-    await emulator.close();
-    await open.close();
-    await closeConnectionPools();
-  });
   beforeEach(() => {
-    emulator.reset();
-    open.reset();
+    emulator = strict();
+    open = permissive();
     parent = scratchDir("pulumi-genie-first-hour-");
     dir = path.join(parent, "my-genie");
   });
@@ -198,6 +190,22 @@ describe("a newcomer's first hour, through the pulumi-genie command", () => {
       expect(fs.readFileSync(path.join(dir, "stacks/Pulumi.dev.yaml"), "utf8")).toMatch(/^# dev: your development workspace/);
       linkNodeModules(dir);
       await expectFirstUpAdoptsOnly();
+    });
+
+    test("init, then migrate-genie-forge of an environment with a profile: the scaffold's CI auth type gives way to the profile", async () => {
+      await init();
+      fs.writeFileSync(
+        path.join(forge, "conf", "environments", "prod.yaml"),
+        'workspace_url: "https://prod.cloud.databricks.com"\nauth:\n  profile: "PROD"\nvariables:\n  warehouse_id: "w"\n  catalog: "prod_catalog"\n  schema: "sales"\n  parent_path: "/Shared/genie"\n',
+      );
+      const migrate = await runCli(["migrate-genie-forge", "--project", forge, "--env", "prod"], { cwd: dir });
+      expect(migrate.code).toBe(0);
+      expect(migrate.stdout).toContain("prod: removed databricks:authType: oauth-m2m from");
+      const prod = parse(fs.readFileSync(path.join(dir, "stacks/Pulumi.prod.yaml"), "utf8")).config;
+      expect(prod["databricks:profile"]).toBe("PROD");
+      expect(prod["databricks:authType"]).toBeUndefined();
+      expect(prod["genie:protect"]).toBe(true);
+      expect(prod["genie:variables"]).toMatchObject({ catalog: "prod_catalog", warehouse_id: "w" });
     });
 
     test("migrate-genie-forge, then init .: init completes the project and keeps the migrated stack; the first up adopts and writes nothing", async () => {

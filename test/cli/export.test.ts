@@ -2,28 +2,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { closeConnectionPools } from "../../provider/lib/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import type { EmulatorHandle } from "../../provider/tools/emulator";
 import { nameFromTitle, parseTemplatize, runExport } from "../../provider/tools/cli/export";
 import { compareSpaces, loadSpaceFiles } from "../../provider/lib/space";
-import { bufferIo, isolated, removeDir, scratchProject } from "./helpers";
+import { bufferIo, emulatorPerFile, isolated, removeDir, scratchProject } from "./helpers";
 
 const EXAMPLE = fs.readFileSync("/work/shared/genie-api-examples/serialized_space.v2.example.json", "utf8");
 /** The API's own v2 example, moved to the dev catalog (pretty-printed as the UI stores it). */
 const DEV_EXAMPLE = EXAMPLE.replace(/retail\.gold\./g, "dev_catalog.analytics.");
 
 describe("export", () => {
+  const workspace = emulatorPerFile({ user: "dev@example.com" });
   let emulator: EmulatorHandle;
   let project: string;
-  beforeAll(async () => {
-    emulator = await startEmulator({ user: "dev@example.com" });
-  });
-  afterAll(async () => {
-    await emulator.close();
-    await closeConnectionPools();
-  });
   beforeEach(() => {
-    emulator.reset();
+    emulator = workspace();
     project = scratchProject({
       dev: `# dev workspace — keep this comment\nconfig:\n  databricks:host: ${"${HOST}"}\n  genie:variables:\n    warehouse_id: wh-dev # the dev warehouse\n`.replace("${HOST}", emulator.url),
     });

@@ -6,9 +6,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { closeConnectionPools } from "../../provider/lib/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
-import { removeDir, scratchDir } from "./helpers";
+import type { EmulatorHandle } from "../../provider/tools/emulator";
+import { emulatorPerFile, removeDir, scratchDir } from "./helpers";
 import { runCli } from "./process";
 
 const SPACE = JSON.stringify({ version: 2, data_sources: { tables: [{ identifier: "dev_catalog.analytics.orders" }] } });
@@ -22,19 +21,13 @@ function tree(dir: string): string[] {
 }
 
 describe("names from input never lead a write out of its folder", () => {
+  const workspace = emulatorPerFile({ user: "dev@example.com" });
   let emulator: EmulatorHandle;
   let root: string;
   let project: string;
   let victim: string;
-  beforeAll(async () => {
-    emulator = await startEmulator({ user: "dev@example.com" });
-  });
-  afterAll(async () => {
-    await emulator.close();
-    await closeConnectionPools();
-  });
   beforeEach(() => {
-    emulator.reset();
+    emulator = workspace();
     // root/victim.yaml is outside root/work/project; `../../victim` from project/spaces reaches it.
     root = scratchDir("pulumi-genie-hostile-");
     project = path.join(root, "work", "project");
