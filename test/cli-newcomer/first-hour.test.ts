@@ -266,6 +266,22 @@ describe("a newcomer's first hour, through the pulumi-genie command", () => {
     });
   });
 
+  test("export --stack staging of a space stack dev already adopts (one workspace, two stacks): skipped, not adopted twice", async () => {
+    await init("--warehouse-id", "wh-dev");
+    const made = open.spaces.uiCreate({ title: "Shared KPIs", warehouse_id: "wh-dev", serialized_space: JSON.stringify({ version: 2, data_sources: { tables: [{ identifier: "main.kpi.daily" }] } }) });
+    const devFile = path.join(dir, "stacks/Pulumi.dev.yaml");
+    fs.appendFileSync(devFile, `  genie:adopt:\n    shared_kpis: ${made.space_id}\n`);
+    // Both stacks on the one workspace, reached with the token in the environment.
+    const stagingFile = path.join(dir, "stacks/Pulumi.staging.yaml");
+    fs.writeFileSync(stagingFile, fs.readFileSync(stagingFile, "utf8").replace(/^ {2}databricks:authType: .*\n/m, ""));
+    const staging = fs.readFileSync(stagingFile, "utf8");
+    const run = await cli(["export", "--stack", "staging", "--host", open.url, "--pattern", "*", "--out", "exported"], dir, openEnv());
+    expect(run.stderr).toContain(`skipped "Shared KPIs" (${made.space_id}), not exported: stack dev already adopts it as shared_kpis (stacks/Pulumi.dev.yaml)`);
+    expect(run.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, "exported"))).toBe(false);
+    expect(fs.readFileSync(stagingFile, "utf8")).toBe(staging);
+  });
+
   describe("show", () => {
     test('show "Title" finds the space by its title, as clone "Title" does', async () => {
       const made = open.spaces.uiCreate({ title: "Sales analytics", warehouse_id: "wh1", serialized_space: JSON.stringify({ version: 2, data_sources: { tables: [{ identifier: "main.sales.orders" }] } }) });

@@ -13,7 +13,7 @@ import { titleFilter } from "./format";
 import { CliError, describeError, finish, processIo, runCommand, type CliIo } from "./io";
 import { progressReporter } from "./progress";
 import { readRegularFile, safeStem, writeConfined } from "./safe-path";
-import { readStackFile, stackVariables } from "./stack-config";
+import { projectStacks, readStackFile, stackFileStem, stackVariables } from "./stack-config";
 import { editStackFile, readAdoptions, stackFilePath, stackSpacesDir } from "./stack-edit";
 import { addWorkspaceOptions, clientFor, resolveWorkspace, workspaceOptionsFrom, type WorkspaceOptions } from "./workspace";
 
@@ -121,6 +121,11 @@ export async function exportSpaces(opts: ExportOptions, io: CliIo): Promise<Expo
   }
   const deployedDir = opts.stack ? stackSpacesDir(opts.stack, projectDir) : undefined;
   const declared = await declaredSpaces([outDir, ...(deployedDir ? [deployedDir] : [])], opts.stack, projectDir);
+  // Another stack of the project adopting a space (two stacks on one workspace) manages it too.
+  for (const other of projectStacks(projectDir).filter((s) => s !== (opts.stack && stackFileStem(opts.stack)))) {
+    const file = stackFilePath(other, projectDir);
+    for (const [name, id] of Object.entries(readAdoptions(file))) declared.push({ file, name, spaceId: id, adoptedBy: other });
+  }
 
   const wanted = await targets(client, opts);
   const progress = progressReporter(io, wanted.length, "exporting");
@@ -224,8 +229,10 @@ export async function exportSpaces(opts: ExportOptions, io: CliIo): Promise<Expo
 interface DeclaredSpace {
   file: string;
   name?: string;
-  /** The space id an export or create header records. */
+  /** The space id an export or create header records, or another stack's adoption record. */
   spaceId?: string;
+  /** The stack whose genie:adopt holds `spaceId`. */
+  adoptedBy?: string;
   title?: string;
   parentPath?: string;
 }
@@ -295,6 +302,7 @@ const folderKey = (p: string | undefined) => (p ?? "").replace(/^\/Workspace(?=\
 function managingFile(declared: DeclaredSpace[], r: GenieSpaceRecord, projectDir: string): string | undefined {
   const rel = (file: string) => path.relative(projectDir, file) || file;
   const byId = declared.find((d) => d.spaceId === r.space_id);
+  if (byId?.adoptedBy) return `stack ${byId.adoptedBy} already adopts it as ${byId.name} (${rel(byId.file)}); two stacks would manage one space`;
   if (byId) return `${rel(byId.file)} already records space ${r.space_id}`;
   const byTitle = declared.find((d) => d.title === r.title && (d.parentPath === undefined || folderKey(d.parentPath) === folderKey(r.parent_path)));
   if (byTitle) {
