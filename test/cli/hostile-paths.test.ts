@@ -114,6 +114,19 @@ describe("names from input never lead a write out of its folder", () => {
       }
     });
 
+    test("conf/spaces itself linked to a folder outside the project: none of its files is read or copied", async () => {
+      const outside = path.join(root, "outside-spaces");
+      fs.mkdirSync(outside);
+      fs.writeFileSync(path.join(outside, "credentials.yaml"), `token: ${CANARY}\n`);
+      fs.rmSync(path.join(forge, "conf", "spaces"), { recursive: true });
+      fs.symlinkSync(outside, path.join(forge, "conf", "spaces"), "dir");
+      state({ dev: { workspace_url: emulator.url, spaces: {} } });
+      const run = await runCli(["migrate-genie-forge", "--project", forge], { cwd: project });
+      expect(run.stdout).toMatch(/conf\/spaces\/credentials\.yaml: a link that leads outside the genie-forge project/);
+      expect(run.output).not.toContain(CANARY);
+      expect(tree(path.join(project, "spaces"))).toEqual([]);
+    });
+
     test("a link inside the genie-forge project is followed like the file itself", async () => {
       fs.mkdirSync(path.join(forge, "shared"));
       fs.renameSync(path.join(forge, "conf", "spaces", "orders.yaml"), path.join(forge, "shared", "orders.yaml"));

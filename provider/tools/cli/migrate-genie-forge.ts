@@ -107,21 +107,21 @@ function readYaml(text: string): unknown {
  */
 function readInsideTree(file: string, forgeRoot: string, shown: string, notCarried: string[]): string | undefined {
   const stat = fs.lstatSync(file);
-  if (stat.isSymbolicLink()) {
-    let target: string;
-    try {
-      target = fs.realpathSync(file);
-    } catch {
-      notCarried.push(`${shown}: a link to nothing (its target is missing); skipped`);
-      return undefined;
-    }
-    if (!isInside(forgeRoot, target) || !fs.statSync(target).isFile()) {
-      notCarried.push(`${shown}: a link that leads outside the genie-forge project (or not to a file); not read and not copied (copy the file into the project if it belongs there)`);
-      return undefined;
-    }
-    return fs.readFileSync(target, "utf8");
+  if (!stat.isSymbolicLink() && !stat.isFile()) return undefined;
+  // The real path, not just the entry: a linked folder on the way (conf/spaces itself, say) leads
+  // out of the project as surely as a linked file.
+  let target: string;
+  try {
+    target = fs.realpathSync(file);
+  } catch {
+    notCarried.push(`${shown}: a link to nothing (its target is missing); skipped`);
+    return undefined;
   }
-  return stat.isFile() ? fs.readFileSync(file, "utf8") : undefined;
+  if (!isInside(forgeRoot, target) || !fs.statSync(target).isFile()) {
+    notCarried.push(`${shown}: a link that leads outside the genie-forge project (or not to a file); not read and not copied (copy the file into the project if it belongs there)`);
+    return undefined;
+  }
+  return fs.readFileSync(target, "utf8");
 }
 
 function environmentFiles(dir: string, forgeRoot: string, notCarried: string[]): Map<string, { file: string; text: string }> {
