@@ -210,7 +210,7 @@ export function registerInitCommand(program: Command, io: CliIo = processIo()): 
     .command("init")
     .argument("[dir]", "folder for the new project (default: the current folder)", ".")
     .option("--minimal", "only the files a project needs: no comments, README or example space")
-    .option("--force", "overwrite files that already exist")
+    .option("--force", "overwrite files that already exist (stack files are never overwritten)")
     .option("--project <name>", "Pulumi project name (default: the folder's name)")
     .option("--host <url>", "the dev stack's workspace URL")
     .option("--catalog <name>", "the dev stack's catalog (default main)")
