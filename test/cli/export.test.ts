@@ -2,28 +2,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { closeConnectionPools } from "../../provider/lib/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import type { EmulatorHandle } from "../../provider/tools/emulator";
 import { nameFromTitle, parseTemplatize, runExport } from "../../provider/tools/cli/export";
 import { compareSpaces, loadSpaceFiles } from "../../provider/lib/space";
-import { bufferIo, isolated, removeDir, scratchProject } from "./helpers";
+import { bufferIo, emulatorPerFile, isolated, removeDir, scratchProject } from "./helpers";
 
 const EXAMPLE = fs.readFileSync("/work/shared/genie-api-examples/serialized_space.v2.example.json", "utf8");
 /** The API's own v2 example, moved to the dev catalog (pretty-printed as the UI stores it). */
 const DEV_EXAMPLE = EXAMPLE.replace(/retail\.gold\./g, "dev_catalog.analytics.");
 
 describe("export", () => {
+  const workspace = emulatorPerFile({ user: "dev@example.com" });
   let emulator: EmulatorHandle;
   let project: string;
-  beforeAll(async () => {
-    emulator = await startEmulator({ user: "dev@example.com" });
-  });
-  afterAll(async () => {
-    await emulator.close();
-    await closeConnectionPools();
-  });
   beforeEach(() => {
-    emulator.reset();
+    emulator = workspace();
     project = scratchProject({
       dev: `# dev workspace — keep this comment\nconfig:\n  databricks:host: ${"${HOST}"}\n  genie:variables:\n    warehouse_id: wh-dev # the dev warehouse\n`.replace("${HOST}", emulator.url),
     });
@@ -106,7 +99,9 @@ describe("export", () => {
 
   test("a file already in the folder for another space is never overwritten; re-exporting without a stack reuses the file", async () => {
     fs.mkdirSync(path.join(project, "spaces"));
-    const mine = "name: sales\ntitle: Sales\nwarehouse_id: w\n";
+    // Another space's file under the name the export would pick (its title differs: a file with the
+    // same title in the same folder would be this space's own file, and the space is then skipped).
+    const mine = "name: sales\ntitle: Sales (mine)\nwarehouse_id: w\n";
     fs.writeFileSync(path.join(project, "spaces", "sales.yaml"), mine);
     const made = ui("Sales");
     await runExport({ ...settings(), pattern: "*", out: "spaces" }, bufferIo());
