@@ -4,10 +4,11 @@ import * as path from "node:path";
 import {
   compareSpaces, fromSerializedSpace, loadSpaceFiles, SpaceFileError, toSerializedSpace, toSpaceYaml,
 } from "../../provider/lib/space";
+import { V2_FILE } from "../fixtures";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const FORGE = path.join(FIXTURES, "genie-forge", "conf");
-const EXAMPLE_V2 = "/work/shared/genie-api-examples/serialized_space.v2.example.json";
+const EXAMPLE_V2 = V2_FILE;
 
 let dir: string;
 beforeEach(async () => {
