@@ -201,6 +201,7 @@ describe("the friendly form", () => {
 
   it("writes a join relationship field as the API's --rt= line", () => {
     const d = normalizeSpace({
+      data_sources: { tables: ["a.b.o", "a.b.c"] },
       instructions: { join_specs: [{ left: { identifier: "a.b.o", alias: "o" }, right: { identifier: "a.b.c", alias: "c" }, sql: "`o`.`cid` = `c`.`id`\n", relationship: "one_to_many" }] },
     }).definition!;
     expect(d.instructions!.join_specs![0].sql).toEqual(["`o`.`cid` = `c`.`id`", "--rt=FROM_RELATIONSHIP_TYPE_ONE_TO_MANY--"]);

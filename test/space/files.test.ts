@@ -174,13 +174,16 @@ describe("errors", () => {
       [a, 6, 7, "data_sources.tables[0].identifer"],
       [a, 6, 7, "data_sources.tables[0].identifier"],
       [a, 7, 7, "data_sources.tables[1].identifier"],
+      [a, 10, 14, "instructions.join_specs[0].left.identifier"],
+      [a, 11, 15, "instructions.join_specs[0].right.identifier"],
       [a, 13, 7, "instructions.join_specs[0].relationship"],
       [b, 6, 7, "benchmarks.questions[0]"],
     ]);
     expect(err.problems[0].message).toBe('unknown field "identifer": did you mean "identifier"?');
     expect(err.problems[2].message).toContain("3-part name");
-    expect(err.problems[3].message).toContain("many_to_one");
-    expect(err.problems[4].message).toContain("exactly one SQL answer");
+    expect(err.problems[3].message).toBe('"a.b.c" is not in data_sources: a join can only use the space\'s tables and metric views; add it to data_sources.tables, or fix the name');
+    expect(err.problems[5].message).toContain("many_to_one");
+    expect(err.problems[6].message).toContain("exactly one SQL answer");
   });
 
   it("reports YAML syntax errors with their position", async () => {

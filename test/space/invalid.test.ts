@@ -52,7 +52,7 @@ const CORPUS: Array<[string, unknown, string, RegExp]> = [
   ["invalid relationship field", join({ relationship: "many_to_few" }), "instructions.join_specs[0].relationship", /use one of many_to_one/],
   ["invalid --rt line", join({ sql: ["o.cid = c.id", "--rt=FROM_RELATIONSHIP_TYPE_SIDEWAYS--"] }), "instructions.join_specs[0].sql", /relationship "SIDEWAYS" is not valid/],
   ["relationship disagrees with --rt line", join({ sql: ["o.cid = c.id", "--rt=FROM_RELATIONSHIP_TYPE_ONE_TO_ONE--"], relationship: "many_to_one" }), "instructions.join_specs[0].relationship", /disagrees/],
-  ["legacy join with a join_type Genie has not", { instructions: { join_specs: [{ left_table: T, right_table: "cat.sch.c", join_condition: "a = b", join_type: "LEFT" }] } }, "instructions.join_specs[0].join_type", /relationship "LEFT" is not valid/],
+  ["legacy join with a join_type Genie has not", { instructions: { join_specs: [{ left_table: T, right_table: "cat.sch.c", join_condition: "a = b", join_type: "LEFT" }] } }, "instructions.join_specs[0].join_type", /^join_type LEFT is a SQL join kind, which the Genie API cannot store/],
   ["filter without display_name", { instructions: { sql_snippets: { filters: [{ sql: "x > 1" }] } } }, "instructions.sql_snippets.filters[0].display_name", /is required/],
   ["measure without alias", { instructions: { sql_snippets: { measures: [{ display_name: "Revenue", sql: "SUM(x)" }] } } }, "instructions.sql_snippets.measures[0].alias", /is required/],
   ["expression without sql", { instructions: { sql_snippets: { expressions: [{ alias: "m" }] } } }, "instructions.sql_snippets.expressions[0].sql", /is required/],
@@ -101,6 +101,8 @@ describe("all problems are reported together", () => {
       "data_sources.tables[0].identifier",
       "data_sources.tables[1].identifer",
       "data_sources.tables[1].identifier",
+      "instructions.join_specs[0].left.identifier",
+      "instructions.join_specs[0].right.identifier",
       "instructions.join_specs[0].sql",
       "benchmarks.questions[0]",
     ]);
