@@ -51,6 +51,72 @@ describe("genie-forge projects", () => {
     expect(region).toMatchObject({ synonyms: ["territory"], enable_format_assistance: true, enable_entity_matching: true });
     // false toggles are omitted
     expect(d.data_sources.tables![0].column_configs![0]).toEqual({ column_name: "customer_name", synonyms: ["name", "client_name"], enable_format_assistance: true });
+    // … and the format assistance added for entity matching is said, where it happened
+    const file = path.join(FORGE, "spaces", "sales_analytics.yaml");
+    const warning = {
+      file, line: 29, col: 15, path: "spaces[0].data_sources.tables[0].column_configs[0].enable_entity_matching",
+      message: "entity matching requires format assistance, so enable_format_assistance: true is added to this column (as genie-forge does); write it to silence this warning",
+    };
+    expect(sales.warnings).toEqual([warning]);
+    expect(spaces[1].warnings).toEqual([]);
+    expect(spaces.warnings).toEqual([warning]);
+  });
+
+  it("never overrides an explicit value: format assistance false with entity matching is an error", async () => {
+    const file = await write("forge.yaml", [
+      "version: 1",
+      "spaces:",
+      "  - space_id: s",
+      "    title: S",
+      "    warehouse_id: wh",
+      "    data_sources:",
+      "      tables:",
+      "        - identifier: c.s.t",
+      "          column_configs:",
+      "            - {column_name: a, enable_entity_matching: true, enable_format_assistance: false}",
+      "            - {column_name: b, enable_format_assistance: false, get_example_values: true}",
+    ].join("\n"));
+    const err = await loadError(file);
+    expect(err.problems).toEqual([
+      {
+        file, line: 10, col: 32, path: "spaces[0].data_sources.tables[0].column_configs[0].enable_entity_matching",
+        message: "entity matching requires format assistance, and enable_format_assistance is false: set enable_format_assistance: true, or turn entity matching off",
+      },
+      {
+        file, line: 11, col: 65, path: "spaces[0].data_sources.tables[0].column_configs[1].get_example_values",
+        message: "get_example_values is the v1 name of enable_format_assistance, and the two disagree (enable_format_assistance: false, get_example_values: true): keep only enable_format_assistance",
+      },
+    ]);
+  });
+
+  it("a join_type INNER is dropped with a warning naming the line; another SQL join kind is an error", async () => {
+    const join = (type: string) => [
+      "version: 1",
+      "spaces:",
+      "  - space_id: s",
+      "    title: S",
+      "    warehouse_id: wh",
+      "    data_sources: {tables: [c.s.orders, c.s.customers]}",
+      "    instructions:",
+      "      join_specs:",
+      "        - left_table: c.s.orders",
+      "          right_table: c.s.customers",
+      "          join_condition: orders.cid = customers.id",
+      `          join_type: ${type}`,
+    ].join("\n");
+    const inner = await write("inner.yaml", join("INNER"));
+    const [space] = await loadSpaceFiles(inner);
+    expect(space.definition.instructions!.join_specs![0].sql).toEqual(["orders.cid = customers.id"]);
+    expect(space.warnings).toEqual([{
+      file: inner, line: 12, col: 11, path: "spaces[0].instructions.join_specs[0].join_type",
+      message: "join_type INNER is dropped: the Genie API stores no join kind, only a relationship (Genie writes the join itself); remove join_type, or set relationship: many_to_one | one_to_many | one_to_one | many_to_many",
+    }]);
+    const left = await write("left.yaml", join("LEFT OUTER"));
+    const err = await loadError(left);
+    expect(err.problems).toEqual([expect.objectContaining({
+      file: left, line: 12, path: "spaces[0].instructions.join_specs[0].join_type",
+      message: expect.stringMatching(/^join_type LEFT OUTER is a SQL join kind, which the Genie API cannot store/),
+    })]);
   });
 
   it("merges the text instructions (content, text: and plain strings) into the one block the API allows", async () => {

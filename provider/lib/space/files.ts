@@ -201,7 +201,10 @@ function loadEntry(
     contentSegs = [...segs, "serialized_space"];
     ignore = [];
   }
-  const result = readSpace(content, { mode: "strict", dialect, ignoreKeys: ignore });
+  // The file lists MAX_REPORTED problems at most: the reader writes no more than the file can still list.
+  const room = Math.max(0, MAX_REPORTED - ctx.problems.length);
+  const result = readSpace(content, { mode: "strict", dialect, ignoreKeys: ignore, maxProblems: room });
+  ctx.omittedProblems += result.omitted;
   for (const p of result.problems) {
     // A value whose variable could not be resolved has been reported already; what follows from it is not.
     if (ctx.unresolved.size && ctx.unresolved.has(segsToPath([...contentSegs, ...pathSegments(p.path)]))) continue;
@@ -209,7 +212,7 @@ function loadEntry(
   }
   const warningsBefore = ctx.warnings.length;
   for (const w of result.warnings) ctx.warn(contentSegs, w.path, w.message);
-  if (result.problems.length || !result.definition || name === undefined || warehouseId === undefined) return undefined;
+  if (result.problems.length || result.omitted || !result.definition || name === undefined || warehouseId === undefined) return undefined;
   const loaded: LoadedSpace = {
     name, title: title ?? name, warehouseId, definition: result.definition, file, warnings: ctx.warnings.slice(warningsBefore),
   };

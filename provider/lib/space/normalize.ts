@@ -15,7 +15,7 @@ import { type NormalizeOptions, Reader, type Rec, withExtras } from "./reader";
 import {
   KEYS, type MetricViewSource, type SpaceDefinition, type SpaceInstructions, type SqlExpression, type SqlFilter, type SqlSnippets,
 } from "./schema";
-import { shapeProblems } from "./shape";
+import { lazyShapeProblems } from "./shape";
 
 export type { Dialect, NormalizeOptions, ReadMode } from "./reader";
 
@@ -36,7 +36,7 @@ function readBody(r: Reader, input: unknown, ignoreKeys: readonly string[]): Spa
   // Strict reads validate the input's shape with zod first (shape.ts); its problems are reported
   // by the reader as it meets each field.
   if (r.strict) {
-    const problems = shapeProblems(body, r.forge, ignoreKeys);
+    const problems = lazyShapeProblems(body, r.forge, ignoreKeys);
     if (problems.size) r.zod = problems;
   }
   const { rec: top, extras } = r.object(body, "", KEYS.top, ignoreKeys);
@@ -117,6 +117,8 @@ export function knownCanonicalBody(definition: unknown): string | undefined {
 export interface ReadResult {
   definition?: SpaceDefinition;
   problems: SpaceProblem[];
+  /** problems beyond `maxProblems`, counted only */
+  omitted: number;
   /** what a strict read changed or dropped on the way (each also says how to silence it) */
   warnings: SpaceProblem[];
   /** the input could not be read as a space at all (lenient reads report nothing else) */
@@ -125,13 +127,13 @@ export interface ReadResult {
 
 /** Internal entry point shared by normalizeSpace, the serializer and the file loader. */
 export function readSpace(input: unknown, options: NormalizeOptions = {}): ReadResult {
-  const opts: Required<NormalizeOptions> = { mode: "strict", dialect: "native", ignoreKeys: [], ...options };
+  const opts: Required<NormalizeOptions> = { mode: "strict", dialect: "native", ignoreKeys: [], maxProblems: Infinity, ...options };
   const r = new Reader(opts);
   const definition = readBody(r, input, opts.ignoreKeys);
   const problems = r.issues.map(({ path, message }) => ({ path, message }));
-  const fatal = r.issues.some((i) => i.kind === "shape") || definition === undefined;
-  if (opts.mode === "strict" && problems.length === 0 && definition) canonicalBodies.set(definition, JSON.stringify(definition));
-  return { definition, problems, warnings: r.warnings, fatal };
+  const fatal = r.issues.some((i) => i.kind === "shape") || r.omittedShape || definition === undefined;
+  if (opts.mode === "strict" && problems.length === 0 && r.omitted === 0 && definition) canonicalBodies.set(definition, JSON.stringify(definition));
+  return { definition, problems, omitted: r.omitted, warnings: r.warnings, fatal };
 }
 
 /**

@@ -6,6 +6,7 @@
 import { deriveId, isValidId } from "./ids";
 import { describe, joinPath, type SpaceProblem } from "./problems";
 import { unknownKeyMessage } from "./schema";
+import type { LazyMessage } from "./shape";
 import { splitLines } from "./text";
 
 /**
@@ -22,6 +23,8 @@ export interface NormalizeOptions {
   dialect?: Dialect;
   /** top-level keys the caller handles itself (file metadata such as title) */
   ignoreKeys?: readonly string[];
+  /** list at most this many problems and count the rest (bounded work on hostile input); default: all */
+  maxProblems?: number;
 }
 
 export type Rec = Record<string, unknown>;
@@ -63,14 +66,27 @@ export function identifierKey(identifier: string): string {
 export class Reader {
   readonly issues: Issue[] = [];
   readonly warnings: SpaceProblem[] = [];
+  /** problems found beyond maxProblems: counted, not written */
+  omitted = 0;
+  /** whether one of the omitted problems makes the input unreadable (a shape problem) */
+  omittedShape = false;
   private readonly ids = new Map<string, { path: string; derived: boolean }>();
   constructor(private readonly opts: Required<NormalizeOptions>) {}
 
   get strict(): boolean { return this.opts.mode === "strict"; }
   get forge(): boolean { return this.opts.dialect === "genie-forge"; }
 
-  shape(path: string, message: string): void { this.issues.push({ path, message, kind: "shape" }); }
-  rule(path: string, message: string): void { if (this.strict) this.issues.push({ path, message, kind: "rule" }); }
+  private add(path: string, message: LazyMessage, kind: Issue["kind"]): void {
+    if (this.issues.length >= this.opts.maxProblems) {
+      this.omitted++;
+      if (kind === "shape") this.omittedShape = true;
+      return;
+    }
+    this.issues.push({ path, message: typeof message === "string" ? message : message(), kind });
+  }
+
+  shape(path: string, message: LazyMessage): void { this.add(path, message, "shape"); }
+  rule(path: string, message: string): void { if (this.strict) this.add(path, message, "rule"); }
   /** Something the reader changed or dropped on the way to the API: the user must hear of it. */
   warn(path: string, message: string): void { if (this.strict) this.warnings.push({ path, message }); }
 
@@ -78,7 +94,7 @@ export class Reader {
    * Shape problems found by zod (shape.ts), keyed by path; set in strict mode. The reader reports
    * them where it meets the field, so the report keeps the order of the input's sections.
    */
-  zod?: Map<string, string[]>;
+  zod?: Map<string, LazyMessage[]>;
   private readonly zodReported = new Set<string>();
 
   /**
@@ -86,9 +102,9 @@ export class Reader {
    * problems at this path are reported (once); `message` is the reader's own wording, used for the
    * parts zod does not cover (join specs, default_value) and in lenient mode.
    */
-  typed(path: string, message: string | (() => string)): void {
+  typed(path: string, message: LazyMessage): void {
     const fromZod = this.zod?.get(path);
-    if (!fromZod) { this.shape(path, typeof message === "string" ? message : message()); return; }
+    if (!fromZod) { this.shape(path, message); return; }
     if (this.zodReported.has(path)) return;
     this.zodReported.add(path);
     for (const m of fromZod) this.shape(path, m);

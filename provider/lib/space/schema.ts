@@ -19,8 +19,21 @@
 import { z } from "zod";
 import { describe, suggestKey } from "./problems";
 
-/** Separates the per-key messages of one unrecognized_keys issue (messages never contain it). */
-export const KEY_SEPARATOR = "\u0000";
+/**
+ * An unrecognized_keys issue carries the mapping's known and extra keys instead of one message per
+ * key: the messages (with their "did you mean" search) are written only for the keys reported, so
+ * a file with 200,000 unknown keys costs no 200,000 suggestions (see MAX_REPORTED in positions.ts).
+ */
+const UNKNOWN_KEYS = "\u0000unknown-keys:";
+
+export function unknownKeysIssue(known: readonly string[], extra: readonly string[]): string {
+  return UNKNOWN_KEYS + JSON.stringify([known, extra]);
+}
+
+/** The known and extra keys of a mapping whose unknown keys an issue reports, if it is such an issue. */
+export function keysOfUnknownKeysIssue(message: string): [string[], string[]] | undefined {
+  return message.startsWith(UNKNOWN_KEYS) ? JSON.parse(message.slice(UNKNOWN_KEYS.length)) : undefined;
+}
 
 const fieldsLike = (known: readonly string[]) => `expected a mapping with fields like ${known.slice(0, 3).join(", ")}`;
 const listMessage = (input: unknown) => `expected a list; got ${describe(input)}: write it as a YAML list ("- item") or a JSON array`;
@@ -96,7 +109,7 @@ function item<F extends Fields>(fields: F, extra: (o: InputOptions) => readonly 
       for (const k of more) shape[k] ??= z.unknown().optional();
       return z.strictObject(shape, {
         error: (iss) => iss.code === "unrecognized_keys"
-          ? iss.keys.map((key) => unknownKeyMessage(key, keys, more)).join(KEY_SEPARATOR)
+          ? unknownKeysIssue(keys, more)
           : `${fieldsLike(keys)}; got ${describe(iss.input)}`,
       }).nullish() as unknown as ReturnType<Item<F>["input"]>;
     },
