@@ -48,6 +48,8 @@ const CORPUS: Array<[string, unknown, string, RegExp]> = [
   ["join without condition", join({ sql: "" }), "instructions.join_specs[0].sql", /join condition is missing/],
   ["join with only a relationship line", join({ sql: ["--rt=FROM_RELATIONSHIP_TYPE_MANY_TO_ONE--"] }), "instructions.join_specs[0].sql", /join condition is missing/],
   ["join without right side", { instructions: { join_specs: [{ left: { identifier: T }, sql: "a = b" }] } }, "instructions.join_specs[0].right", /is required/],
+  ["join on a table not in data_sources", { data_sources: { tables: [T] }, instructions: { join_specs: [{ left: { identifier: T }, right: { identifier: "cat.sch.customers" }, sql: "a = b" }] } }, "instructions.join_specs[0].right.identifier", /^"cat\.sch\.customers" is not in data_sources: a join can only use the space's tables and metric views; add it to data_sources\.tables, or fix the name$/],
+  ["join on a misspelled table", { data_sources: { tables: [T, "cat.sch.customers"] } , instructions: { join_specs: [{ left: { identifier: "cat.sch.orderz" }, right: { identifier: "cat.sch.customers" }, sql: "a = b" }] } }, "instructions.join_specs[0].left.identifier", /did you mean "cat\.sch\.orders"\?$/],
   ["join side 2-part", join({ left: { identifier: "sch.orders" } }), "instructions.join_specs[0].left.identifier", /not a 3-part name/],
   ["invalid relationship field", join({ relationship: "many_to_few" }), "instructions.join_specs[0].relationship", /use one of many_to_one/],
   ["invalid --rt line", join({ sql: ["o.cid = c.id", "--rt=FROM_RELATIONSHIP_TYPE_SIDEWAYS--"] }), "instructions.join_specs[0].sql", /relationship "SIDEWAYS" is not valid/],

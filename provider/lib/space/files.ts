@@ -15,6 +15,7 @@ import type { SpaceDefinition } from "./schema";
 import { hasVariableSyntax, substituteVariables } from "./variables";
 
 export type { SpaceFileProblem, SpaceFileWarning } from "./positions";
+export { formatFileMessage } from "./positions";
 
 export interface LoadOptions {
   /** values for `${name}` references */
@@ -56,24 +57,29 @@ export class SpaceFileError extends Error {
   readonly spaces: LoadedSpace[];
   readonly warnings: SpaceFileWarning[];
   constructor(problems: SpaceFileProblem[], omitted: OmittedProblems[] = [], spaces: LoadedSpace[] = [], warnings: SpaceFileWarning[] = []) {
-    super(formatProblems(problems, omitted));
+    super(problemLines(problems, omitted).join("\n"));
     this.name = "SpaceFileError";
     this.problems = problems;
     this.omitted = omitted;
     this.spaces = spaces;
     this.warnings = warnings;
   }
+
+  /** The report's lines (as in `message`), each file's name written by `show` (e.g. relative to the project). */
+  lines(show: (file: string) => string = (f) => f): string[] {
+    return problemLines(this.problems, this.omitted, show);
+  }
 }
 
-function formatProblems(problems: readonly SpaceFileProblem[], omitted: readonly OmittedProblems[]): string {
-  const lines = problems.map(formatFileMessage);
+function problemLines(problems: readonly SpaceFileProblem[], omitted: readonly OmittedProblems[], show: (file: string) => string = (f) => f): string[] {
+  const lines = problems.map((p) => formatFileMessage(p, show));
   for (const { file, count } of omitted) {
     // After the file's last listed problem, so the count reads as "and more of the same".
     const last = problems.map((p) => p.file).lastIndexOf(file);
     lines.splice(last + 1 + lines.length - problems.length, 0,
-      `${file}: ${count} more problem${count === 1 ? "" : "s"} not listed (a file lists its first ${MAX_REPORTED}): fix these and validate again`);
+      `${show(file)}: ${count} more problem${count === 1 ? "" : "s"} not listed (a file lists its first ${MAX_REPORTED}): fix these and validate again`);
   }
-  return lines.join("\n");
+  return lines;
 }
 
 const BUNDLE_EXPORT = /\.geniespace\.json$/i;

@@ -14,7 +14,7 @@ export { toSerializedSpace, fromSerializedSpace } from "./canonical";
 export type { SpaceDifference } from "./compare";
 export { compareSpaces } from "./compare";
 export type { LoadedSpace, LoadedSpaces, LoadOptions, SpaceFileProblem, SpaceFileWarning, OmittedProblems } from "./files";
-export { loadSpaceFiles, SpaceFileError } from "./files";
+export { loadSpaceFiles, SpaceFileError, formatFileMessage } from "./files";
 export type { SpaceYamlInput, SpaceYamlOptions } from "./yaml-writer";
 export { toSpaceYaml } from "./yaml-writer";
 export { isValidId } from "./ids";

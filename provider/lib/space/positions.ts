@@ -21,10 +21,13 @@ export interface SpaceFileProblem { file: string; line: number; col: number; pat
 /** A warning: like a problem, without a position when it is about a whole file (e.g. a skipped link). */
 export interface SpaceFileWarning { file: string; line?: number; col?: number; path: string; message: string }
 
-/** `file:line:col field.path: message`, the form editors and CI annotations understand. */
-export function formatFileMessage(p: SpaceFileWarning): string {
+/**
+ * `file:line:col field.path: message`, the form editors and CI annotations understand. `show`
+ * writes the file's name (e.g. relative to the project).
+ */
+export function formatFileMessage(p: SpaceFileWarning, show: (file: string) => string = (f) => f): string {
   const at = p.line !== undefined ? `:${p.line}:${p.col ?? 1}` : "";
-  return `${p.file}${at}${p.path ? ` ${p.path}` : ""}: ${p.message}`;
+  return `${show(p.file)}${at}${p.path ? ` ${p.path}` : ""}: ${p.message}`;
 }
 
 export function pathSegments(path: string): Segment[] {

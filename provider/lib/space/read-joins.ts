@@ -3,7 +3,7 @@
  * docs/genie-api.md §2.2), the friendly `relationship:` field, and genie-forge's legacy form
  * (left_table, right_table, join_condition, join_type).
  */
-import { describe, joinPath, suggestKey } from "./problems";
+import { describe, editDistance, joinPath } from "./problems";
 import { byKey, identifierKey, identifierParts, type Reader, type Rec, withExtras } from "./reader";
 import { KEYS, RELATIONSHIP_TYPES, type JoinSide, type JoinSpec } from "./schema";
 import { splitLines } from "./text";
@@ -38,7 +38,8 @@ function readJoinSide(r: Reader, v: unknown, path: string, which: string, source
   if (identifier === undefined) return undefined;
   const parts = identifierParts(identifier);
   if (parts.length === 3 && !parts.includes("") && !identifier.includes("${") && !sources.keys.has(identifierKey(identifier))) {
-    const hint = suggestKey(identifier, sources.names);
+    // A typo in a known name (not any name of similar length): at most two edits away.
+    const hint = sources.names.find((n) => editDistance(identifierKey(n), identifierKey(identifier)) <= 2);
     r.rule(idPath, `"${identifier}" is not in data_sources: a join can only use the space's tables and metric views; `
       + (hint ? `did you mean "${hint}"?` : "add it to data_sources.tables, or fix the name"));
   }
