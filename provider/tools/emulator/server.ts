@@ -381,7 +381,7 @@ class Emulator {
     if (!reply) reply = await this.safely(() => this.route(req, method, path, query, raw, entry));
 
     if (fault?.kind === "reset-after-commit") {
-      // The operation took effect, but the client never hears back (docs/genie-api.md §7; issue 2 §4).
+      // The operation took effect, but the client never hears back (docs/genie-api.md §7 "Failure injection"; docs/reliability.md).
       this.finish(entry, 0, started);
       req.socket.destroy();
       return;
