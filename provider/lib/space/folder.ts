@@ -109,7 +109,11 @@ export function decodeUtf8(file: string, bytes: Buffer): FileText {
   };
 }
 
-/** Offset of the first byte of the first ill-formed UTF-8 sequence (Unicode §3.9, table 3-7). */
+/**
+ * Offset of the first byte of the first ill-formed UTF-8 sequence: a lead byte C2–F4 followed by
+ * the right number of continuation bytes 80–BF, without overlong forms (E0 then A0+, F0 then 90+),
+ * surrogates (ED then at most 9F) or code points above U+10FFFF (F4 then at most 8F).
+ */
 function firstInvalidUtf8(b: Uint8Array): number {
   let i = 0;
   while (i < b.length) {

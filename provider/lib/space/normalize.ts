@@ -82,7 +82,7 @@ function readBody(r: Reader, input: unknown, ignoreKeys: readonly string[]): Spa
   const { rec: bm, extras: bmExtras } = r.object(top.benchmarks, "benchmarks", KEYS.benchmarks);
   const benchmarks = readBenchmarks(r, bm?.questions, "benchmarks.questions");
 
-  // Canonical key order: version, config, data_sources, instructions, benchmarks (§7 normalization).
+  // Canonical key order: version, config, data_sources, instructions, benchmarks (schema.ts; docs/genie-api.md §7).
   const cfg = withExtras(sampleQuestions.length ? { sample_questions: sampleQuestions } : {}, configExtras);
   const out: Rec = { version: 2 };
   if (Object.keys(cfg).length) out.config = cfg;
