@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runValidate } from "../../provider/tools/cli/validate";
+import { forgeEntityMatchingSpace } from "../fixtures";
 import { bufferIo, removeDir, scratchDir, scratchProject } from "./helpers";
 
 const GOOD = `name: sales
@@ -191,24 +192,12 @@ describe("validate, run as a process", () => {
   });
 
   test("a genie-forge convenience applied is a warning with file and line; an explicit false is never overridden", () => {
-    const forge = (format: string) => [
-      "version: 1",
-      "spaces:",
-      "  - space_id: forge",
-      "    title: Forge",
-      "    warehouse_id: wh",
-      "    data_sources:",
-      "      tables:",
-      "        - identifier: c.s.t",
-      "          column_configs:",
-      `            - {column_name: region, enable_entity_matching: true${format}}`,
-    ].join("\n") + "\n";
-    fs.writeFileSync(path.join(project, "spaces", "forge.yaml"), forge(""));
+    fs.writeFileSync(path.join(project, "spaces", "forge.yaml"), forgeEntityMatchingSpace());
     const mapped = cli(project, "validate", "spaces", "--stack", "dev", "--format", "github");
     expect(mapped.status).toBe(0);
     expect(mapped.out).toBe("::warning file=spaces/forge.yaml,line=10,col=37,title=spaces[0].data_sources.tables[0].column_configs[0].enable_entity_matching::entity matching requires format assistance, so enable_format_assistance: true is added to this column (as genie-forge does); write it to silence this warning\n");
     expect(mapped.err).toMatch(/^warning: spaces\/forge\.yaml:10:37 spaces\[0\]\.data_sources\.tables\[0\]\.column_configs\[0\]\.enable_entity_matching: entity matching requires format assistance/m);
-    fs.writeFileSync(path.join(project, "spaces", "forge.yaml"), forge(", enable_format_assistance: false"));
+    fs.writeFileSync(path.join(project, "spaces", "forge.yaml"), forgeEntityMatchingSpace(", enable_format_assistance: false"));
     const refused = cli(project, "validate", "spaces", "--stack", "dev");
     expect(refused.status).toBe(1);
     expect(refused.err).toMatch(/^spaces\/forge\.yaml:10:37 .*enable_entity_matching: entity matching requires format assistance, and enable_format_assistance is false/m);

@@ -1,39 +1,15 @@
 import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import {
-  compareSpaces, fromSerializedSpace, loadSpaceFiles, SpaceFileError, toSerializedSpace, toSpaceYaml,
-} from "../../provider/lib/space";
+import { compareSpaces, fromSerializedSpace, loadSpaceFiles, toSerializedSpace, toSpaceYaml } from "../../provider/lib/space";
 import { V2_FILE } from "../fixtures";
+import { loadError, useTempDir, writeIn } from "./helpers";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const FORGE = path.join(FIXTURES, "genie-forge", "conf");
 const EXAMPLE_V2 = V2_FILE;
 
-let dir: string;
-beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "space-files-"));
-});
-afterEach(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function write(name: string, text: string): Promise<string> {
-  const file = path.join(dir, name);
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, text);
-  return file;
-}
-
-async function loadError(p: string, opts?: Parameters<typeof loadSpaceFiles>[1]): Promise<SpaceFileError> {
-  try {
-    await loadSpaceFiles(p, opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpaceFileError);
-    return e as SpaceFileError;
-  }
-  throw new Error("expected loadSpaceFiles to reject");
-}
+const tempDir = useTempDir("space-files-");
+const write = (name: string, text: string) => writeIn(tempDir(), name, text);
 
 describe("genie-forge projects", () => {
   it("load unchanged with variables from conf/environments/<env>.yaml", async () => {
@@ -233,7 +209,7 @@ describe("errors", () => {
       "      relationship: sideways",
     ].join("\n"));
     const b = await write("sub/b.yml", "name: b\ntitle: B\nwarehouse_id: wh\nbenchmarks:\n  questions:\n    - question: q\n");
-    const err = await loadError(dir);
+    const err = await loadError(tempDir());
     const lines = err.message.split("\n");
     expect(lines).toEqual(err.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}`));
     expect(err.problems.map((p) => [p.file, p.line, p.col, p.path])).toEqual([
@@ -262,7 +238,7 @@ describe("errors", () => {
   it("rejects duplicate space names across files", async () => {
     await write("one.yaml", "name: same\ntitle: A\nwarehouse_id: wh\n");
     const two = await write("two.yaml", "name: same\ntitle: B\nwarehouse_id: wh\n");
-    const err = await loadError(dir);
+    const err = await loadError(tempDir());
     expect(err.problems).toEqual([expect.objectContaining({ file: two, line: 1, path: "name", message: expect.stringContaining("already used") })]);
   });
 
@@ -274,7 +250,7 @@ describe("errors", () => {
       "  - {name: same, title: S, warehouse_id: wh}",
       "  - {name: third, title: T, warehouse_id: wh, data_sources: {tables: [x.y]}}",
     ].join("\n"));
-    const err = await loadError(dir);
+    const err = await loadError(tempDir());
     expect(err.problems.map((p) => [p.file, p.line, p.path])).toEqual([
       [b, 2, "spaces[0].data_sources.tables[0].identifier"],
       [b, 3, "spaces[1].name"],
@@ -312,7 +288,7 @@ describe("file format", () => {
     await write("a/list.json", JSON.stringify({ spaces: [{ name: "x", title: "X", warehouse_id: "wh" }, { name: "y", title: "Y", warehouse_id: "wh" }] }));
     await write("a/environments/dev.yaml", "variables: {}\n");
     await write("a/notes.txt", "not a space");
-    const spaces = await loadSpaceFiles(dir);
+    const spaces = await loadSpaceFiles(tempDir());
     expect(spaces.map((s) => s.name)).toEqual(["x", "y", "orders"]);
     expect(spaces[2].definition).toEqual({ version: 2, data_sources: { tables: [{ identifier: "a.b.orders" }] } });
   });

@@ -3,30 +3,11 @@
  * rest), bytes that are not UTF-8, alias bombs, oversized files, and `${` that must never reach
  * the API. Timing is shown by test/bench/space-files.bench.js --pathological, not asserted here.
  */
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { loadSpaceFiles, normalizeSpace, SpaceFileError } from "../../provider/lib/space";
+import { loadSpaceFiles, normalizeSpace } from "../../provider/lib/space";
+import { loadError, useTempDir, writeIn } from "./helpers";
 
-let dir: string;
-beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), "space-hostile-")); });
-afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
-
-async function write(name: string, content: string | Buffer): Promise<string> {
-  const file = path.join(dir, name);
-  await fs.writeFile(file, content);
-  return file;
-}
-
-async function loadError(p: string, opts?: Parameters<typeof loadSpaceFiles>[1]): Promise<SpaceFileError> {
-  try {
-    await loadSpaceFiles(p, opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpaceFileError);
-    return e as SpaceFileError;
-  }
-  throw new Error("expected loadSpaceFiles to reject");
-}
+const tempDir = useTempDir("space-hostile-");
+const write = (name: string, content: string | Buffer) => writeIn(tempDir(), name, content);
 
 const HEAD = "name: s\ntitle: T\nwarehouse_id: wh\n";
 
@@ -49,7 +30,7 @@ describe("a file lists its first 50 problems and counts the rest", () => {
   it("the count follows its own file when several files have problems", async () => {
     const many = await write("a.yaml", HEAD + "data_sources:\n  tables:\n" + Array.from({ length: 60 }, (_, i) => `    - s.t${i}\n`).join(""));
     const one = await write("b.yaml", HEAD + "data_source: {}\n");
-    const err = await loadError(dir);
+    const err = await loadError(tempDir());
     expect(err.problems.filter((p) => p.file === many)).toHaveLength(50);
     expect(err.problems.filter((p) => p.file === one)).toHaveLength(1);
     // 60 invalid tables, and 60 data sources are more than the 30 a space may have

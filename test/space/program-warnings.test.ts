@@ -7,20 +7,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { deploySpaces, GenieSpace } from "../../provider";
 import { captureProgram } from "../../provider/tools/harness";
+import { forgeEntityMatchingSpace } from "../fixtures";
 
-const FORGE = [
-  "version: 1",
-  "spaces:",
-  "  - space_id: forge",
-  "    title: Forge",
-  "    warehouse_id: wh",
-  "    data_sources:",
-  "      tables:",
-  "        - identifier: c.s.t",
-  "          column_configs:",
-  "            - column_name: region",
-  "              enable_entity_matching: true",
-].join("\n") + "\n";
+const FORGE = forgeEntityMatchingSpace();
 
 const MESSAGE = "entity matching requires format assistance, so enable_format_assistance: true is added to this column (as genie-forge does); write it to silence this warning";
 
@@ -49,7 +38,7 @@ test("deploySpaces logs each warning with file:line, and each link it did not fo
   expect(resources.map((r) => r.name)).toEqual(["forge"]);
   expect(warned).toEqual([
     `warning: [runtime] ${path.join(dir, "spaces", "linked.yaml")}: skipped: a symbolic link to ${await fs.realpath(path.join(outside, "secret.yaml"))}, outside ${path.join(dir, "spaces")}; links are never followed, so nothing outside the folder is read: copy the file into the folder if it belongs here`,
-    `warning: [runtime] ${file}:11:15 spaces[0].data_sources.tables[0].column_configs[0].enable_entity_matching: ${MESSAGE}`,
+    `warning: [runtime] ${file}:10:37 spaces[0].data_sources.tables[0].column_configs[0].enable_entity_matching: ${MESSAGE}`,
   ]);
 });
 
@@ -57,5 +46,5 @@ test("GenieSpace file: logs the warnings of the space it takes, naming the resou
   const file = path.join(dir, "spaces", "forge.yaml");
   const { resources } = await captureProgram(() => { new GenieSpace("mine", { file }); }, { project: "genie", stack: "dev" });
   expect(resources.map((r) => r.name)).toEqual(["mine"]);
-  expect(warned).toEqual([`warning: [runtime] GenieSpace "mine": ${file}:11:15 spaces[0].data_sources.tables[0].column_configs[0].enable_entity_matching: ${MESSAGE}`]);
+  expect(warned).toEqual([`warning: [runtime] GenieSpace "mine": ${file}:10:37 spaces[0].data_sources.tables[0].column_configs[0].enable_entity_matching: ${MESSAGE}`]);
 });

@@ -3,32 +3,19 @@
  * endings, and syntax errors with their position — asserted through loadSpaceFiles, with the
  * values a user gets in the definition.
  */
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { loadSpaceFiles, SpaceFileError } from "../../provider/lib/space";
+import { loadSpaceFiles } from "../../provider/lib/space";
+import { loadError, useTempDir, writeIn } from "./helpers";
 
-let dir: string;
-beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), "space-yaml-")); });
-afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+const tempDir = useTempDir("space-yaml-");
 
-async function load(text: string, name = "s.yaml") {
-  const file = path.join(dir, name);
-  await fs.writeFile(file, text);
-  const [space] = await loadSpaceFiles(file);
+async function load(text: string) {
+  const [space] = await loadSpaceFiles(await writeIn(tempDir(), "s.yaml", text));
   return space;
 }
 
 async function problems(text: string) {
-  const file = path.join(dir, "bad.yaml");
-  await fs.writeFile(file, text);
-  try {
-    await loadSpaceFiles(file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpaceFileError);
-    return (e as SpaceFileError).problems;
-  }
-  throw new Error("expected a rejection");
+  return (await loadError(await writeIn(tempDir(), "bad.yaml", text))).problems;
 }
 
 const HEAD = "name: s\ntitle: T\nwarehouse_id: wh\ndata_sources:\n  tables: [a.b.c]\n";
@@ -107,13 +94,13 @@ describe("syntax errors are reported with their position, never thrown", () => {
   ])("%s", async (_what, text, line) => {
     const [problem, ...rest] = await problems(text);
     expect(rest).toEqual([]);
-    expect(problem).toMatchObject({ file: path.join(dir, "bad.yaml"), line, path: "" });
+    expect(problem).toMatchObject({ file: path.join(tempDir(), "bad.yaml"), line, path: "" });
     expect(problem.message).toMatch(/: fix the YAML syntax$/);
   });
 
   it("a key given twice in one mapping names both lines", async () => {
     expect(await problems("name: s\ntitle: A\nwarehouse_id: wh\ntitle: B\n")).toEqual([{
-      file: path.join(dir, "bad.yaml"), line: 4, col: 1, path: "",
+      file: path.join(tempDir(), "bad.yaml"), line: 4, col: 1, path: "",
       message: 'duplicate key "title" (also on line 2): a mapping has each key once; merge the two, or rename one',
     }]);
   });
