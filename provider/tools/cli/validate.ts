@@ -75,9 +75,9 @@ function write(valid: LoadedSpace[], warnings: SpaceFileWarning[], error: SpaceF
   }
   for (const w of warnings) io.stderr.write(`warning: ${formatFileMessage(w, show)}\n`);
   for (const line of error?.lines(show) ?? []) io.stderr.write(`${line}\n`);
-  const noted = warnings.length ? ` (${plural(warnings.length, "warning")})` : "";
-  if (problemCount === 0) people.write(`${valid.length} space(s) valid${noted}\n`);
-  else io.stderr.write(`${plural(valid.length, "space")} valid, ${plural(invalidFiles, "file")} invalid (${plural(problemCount, "problem")})${noted}\n`);
+  const warned = warnings.length ? plural(warnings.length, "warning") : "";
+  if (problemCount === 0) people.write(`${valid.length} space(s) valid${warned ? ` (${warned})` : ""}\n`);
+  else io.stderr.write(`${plural(valid.length, "space")} valid, ${plural(invalidFiles, "file")} invalid (${[plural(problemCount, "problem"), warned].filter(Boolean).join(", ")})\n`);
 }
 
 /** `validate`: every file, every error, no network. Exit 1 on any error. */
