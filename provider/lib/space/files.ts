@@ -103,13 +103,13 @@ function resolveVariables(value: unknown, segs: Segment[], ctx: FileContext, var
     for (const m of missing) {
       const reference = "${" + m.name + "}";
       const hint = suggestKey(m.name, Object.keys(vars));
-      ctx.unresolved.add(segsToPath(segs));
+      ctx.markUnresolved(segs);
       ctx.reportIn(segs.slice(), reference, hint
         ? `undefined variable "${m.name}": did you mean \${${hint}}? Otherwise define ${m.name} in the variables (or the environment file), or write $\${${m.name}} for a literal "${reference}"`
         : `undefined variable "${m.name}": define ${m.name} in the variables (or the environment file), or write ${"$$" + "{" + m.name + "}"} for a literal "${reference}"`);
     }
     for (const u of unexpanded) {
-      ctx.unresolved.add(segsToPath(segs));
+      ctx.markUnresolved(segs);
       ctx.reportIn(segs.slice(), "${" + u.name + "}", `variable "${u.name}" has the value ${JSON.stringify(vars[u.name])}, which contains "\${": values are not expanded again, so it would reach the API as written; give ${u.name} its final value`);
     }
     return resolved;
@@ -213,7 +213,7 @@ function loadEntry(
   ctx.omittedProblems += result.omitted;
   for (const p of result.problems) {
     // A value whose variable could not be resolved has been reported already; what follows from it is not.
-    if (ctx.unresolved.size && ctx.unresolved.has(segsToPath([...contentSegs, ...pathSegments(p.path)]))) continue;
+    if (ctx.isUnresolved(segsToPath([...contentSegs, ...pathSegments(p.path)]))) continue;
     ctx.reportPath(contentSegs, p.path, p.message);
   }
   const warningsBefore = ctx.warnings.length;
@@ -323,7 +323,7 @@ function validateData(ctx: FileContext, file: string, text: string, data: unknow
   for (const { value, segs } of entries) {
     const before = ctx.problems.length + ctx.omittedProblems;
     const loaded = loadEntry(ctx, file, value, segs, single, forgeFile, vars);
-    const clean = ctx.problems.length + ctx.omittedProblems === before && !ctx.hasUnresolvedUnder(segsToPath(segs));
+    const clean = ctx.problems.length + ctx.omittedProblems === before && !ctx.hasUnresolvedIn(segsToPath(segs));
     if (loaded) spaces.push({ space: loaded, segs, problemIndex: ctx.problems.length, clean });
   }
   return outcome(ctx, spaces);

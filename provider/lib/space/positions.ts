@@ -128,7 +128,19 @@ export class FileContext {
   omittedProblems = 0;
   omittedWarnings = 0;
   /** paths of values whose `${…}` could not be resolved: the reader's problems there are consequences */
-  readonly unresolved = new Set<string>();
+  private readonly unresolved = new Set<string>();
+  /** the spaces (their entry paths: "" or `spaces[i]`) holding such a value */
+  private readonly unresolvedEntries = new Set<string>();
+
+  /** A value whose variable reference could not be resolved (already reported). */
+  markUnresolved(segs: readonly Segment[]): void {
+    this.unresolved.add(segsToPath(segs));
+    this.unresolvedEntries.add(segs[0] === "spaces" && typeof segs[1] === "number" ? segsToPath(segs.slice(0, 2)) : "");
+  }
+
+  isUnresolved(path: string): boolean {
+    return this.unresolved.has(path);
+  }
   private lines?: LineIndex;
 
   constructor(readonly file: string, private readonly text: string, private doc?: Document) {}
@@ -141,11 +153,9 @@ export class FileContext {
     return (this.lines ??= new LineIndex(this.text)).position(offset);
   }
 
-  /** Whether a `${…}` under `path` (a space's entry) could not be resolved. */
-  hasUnresolvedUnder(path: string): boolean {
-    if (path === "") return this.unresolved.size > 0;
-    for (const p of this.unresolved) if (p === path || p.startsWith(path + ".") || p.startsWith(path + "[")) return true;
-    return false;
+  /** Whether a `${…}` in the space at `entry` ("" for a one-space file, `spaces[i]`) could not be resolved. */
+  hasUnresolvedIn(entry: string): boolean {
+    return entry === "" ? this.unresolved.size > 0 : this.unresolvedEntries.has(entry);
   }
 
   lineOf(offset: number): number {
