@@ -9,7 +9,7 @@ import { ApiError, errorBody, invalidParameter, notFound } from "./api-error";
 import { generatePat } from "./credentials";
 import { FaultInjector, parseFaultSpec } from "./faults";
 import { checkAbsolutePath } from "./folders";
-import { PERMISSIONS_PATH } from "./permissions-api";
+import { PERMISSION_LEVELS, isPermissionLevel } from "./levels";
 import { CreateInput, SpaceIdSource } from "./space-store";
 import { TokenBucket } from "./token-bucket";
 import {
@@ -27,7 +27,6 @@ import {
   EmulatorOptions,
   FaultKind,
   FaultRule,
-  PermissionLevel,
   AclLevel,
   PrincipalRef,
   PrincipalRegistryOptions,
@@ -41,6 +40,7 @@ import {
 
 const SPACES = "/api/2.0/genie/spaces";
 const SPACE_PATH = /^\/api\/2\.0\/genie\/spaces\/([^/]+)$/;
+const PERMISSIONS_PATH = /^\/api\/2\.0\/permissions\/genie\/([^/]+)$/;
 const MAX_LOGGED_REQUESTS = 100_000;
 
 type Resolved = Required<Omit<EmulatorOptions, "log" | "port" | "catalog" | "principals" | "workspaces">> &
@@ -679,10 +679,10 @@ class Emulator {
       if (method === "POST" && action === "permissions") {
         const b = body();
         const level = requiredString(b, "level");
-        if (!["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE", "NONE"].includes(level)) {
-          throw invalidParameter(`Invalid permission level '${level}'`);
+        if (!isPermissionLevel(level)) {
+          throw invalidParameter(`Invalid permission level '${level}'. Levels: ${PERMISSION_LEVELS.join(", ")}`);
         }
-        ws.setTokenPermission(id, requiredString(b, "principal"), level as PermissionLevel);
+        ws.setTokenPermission(id, requiredString(b, "principal"), level);
         return ok({});
       }
     }
@@ -709,7 +709,7 @@ class Emulator {
   }
 
   /**
-   * Permissions-API hooks over HTTP, for an emulator in another process (permissions-api.ts):
+   * ACL-store hooks over HTTP, for an emulator in another process (acl.ts):
    * GET /__emulator/acl/{id}, POST /__emulator/acl/{id}/ui-grant|ui-revoke {principal, level},
    * POST /__emulator/folder-grants {folder, principal, level|null}, POST /__emulator/principals {users, groups, servicePrincipals}.
    */

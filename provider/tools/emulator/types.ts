@@ -1,4 +1,7 @@
 /** Public types of the Genie emulator (see docs/genie-api.md §7 for the behaviors they control). */
+import type { AclLevel, PermissionLevel } from "./levels";
+
+export type { AclLevel, PermissionLevel };
 
 export type FaultKind =
   | "429"
@@ -175,12 +178,6 @@ export interface StoredSpace {
   trashed: boolean;
   trash_time?: string;
 }
-
-/** Genie space permission levels (docs/genie-api.md §1 ACLs); "NONE" = no access at all. */
-export type PermissionLevel = "CAN_READ" | "CAN_RUN" | "CAN_EDIT" | "CAN_MANAGE" | "NONE";
-
-/** The levels the permissions API accepts for Genie spaces. */
-export type AclLevel = Exclude<PermissionLevel, "NONE">;
 
 /** A principal as the hooks name it (one key, like the resource's access controls). */
 export type PrincipalRef = { userName: string } | { groupName: string } | { servicePrincipalName: string };
