@@ -1,7 +1,10 @@
 /**
  * Fault injection for client tests (docs/genie-api.md §7 "Failure injection"): rules matched per
- * request, plus the compact spec syntax used by the `emulator --faults` CLI option.
+ * request, the answer a fault gives, the compact spec syntax of the `emulator --faults` CLI
+ * option, and the JSON form of `/__emulator/faults`.
  */
+import { ApiError, invalidParameter } from "./api-error";
+import { Reply, isRecord } from "./http";
 import { FaultKind, FaultRule } from "./types";
 
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -17,6 +20,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "latency",
   "400",
 ];
+
 
 interface ActiveRule {
   rule: FaultRule;
@@ -75,6 +79,32 @@ export class FaultInjector {
     }
     return decision;
   }
+}
+
+const FAULT_ERRORS: Partial<Record<FaultKind, [number, string, string]>> = {
+  "429": [429, "REQUEST_LIMIT_EXCEEDED", "Too many requests. Please wait a moment and try again."],
+  "429-no-retry-after": [429, "REQUEST_LIMIT_EXCEEDED", "Too many requests. Please wait a moment and try again."],
+  "503": [503, "TEMPORARILY_UNAVAILABLE", "The service is temporarily unavailable. Please try again later."],
+  "500": [500, "INTERNAL_ERROR", "Internal error. Please try again later."],
+  "502": [502, "BAD_GATEWAY", "Bad Gateway: the upstream service did not answer."],
+  "504": [504, "DEADLINE_EXCEEDED", "The request timed out before the server could answer."],
+  "400": [400, "INVALID_PARAMETER_VALUE", "Invalid request (injected fault)."],
+};
+
+const htmlPage = (status: number) =>
+  `<html>\r\n<head><title>${status} Error</title></head>\r\n<body>\r\n<center><h1>${status} Error</h1></center>\r\n<hr><center>emulated proxy</center>\r\n</body>\r\n</html>\r\n`;
+
+/** The answer of a fault that answers instead of the route (every kind but reset, reset-after-commit and latency). */
+export function faultReply(rule: FaultRule): Reply {
+  if (rule.kind === "html") {
+    const status = rule.status ?? 502;
+    return { status, body: undefined, text: htmlPage(status), headers: { "Content-Type": "text/html" } };
+  }
+  const [status, code, defaultMessage] = FAULT_ERRORS[rule.kind] ?? [500, "INTERNAL_ERROR", "Injected fault"];
+  const message = rule.message ?? defaultMessage;
+  const headers: Record<string, string> = {};
+  if (rule.kind === "429") headers["Retry-After"] = String(rule.retryAfterSeconds ?? 1);
+  return { status, body: new ApiError(status, code, message, headers), headers };
 }
 
 /** `**` → any characters, `*` → one path segment; everything else literal. */
@@ -136,4 +166,36 @@ export function parseFaultSpec(spec: string): FaultRule[] {
     rules.push(rule);
   }
   return rules;
+}
+
+/** A rule as JSON (`GET /__emulator/faults`): a RegExp path becomes `pathRegex`. */
+export function faultToJson(rule: FaultRule): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...rule };
+  if (rule.path instanceof RegExp) {
+    delete out.path;
+    out.pathRegex = rule.path.source;
+  }
+  return out;
+}
+
+/** Accepts `[rules]`, `{"faults": [rules]}` or `{"spec": "POST:503:0.1"}`; `pathRegex` → RegExp. Errors are 400s. */
+export function faultsFromJson(json: unknown): FaultRule[] {
+  if (isRecord(json) && typeof json.spec === "string") {
+    try {
+      return parseFaultSpec(json.spec);
+    } catch (e) {
+      throw invalidParameter((e as Error).message);
+    }
+  }
+  const list = Array.isArray(json) ? json : isRecord(json) && Array.isArray(json.faults) ? json.faults : undefined;
+  if (!list) throw invalidParameter('Expected a list of fault rules, {"faults": [...]} or {"spec": "..."}');
+  return list.map((item: unknown) => {
+    if (!isRecord(item)) throw invalidParameter("Each fault rule must be an object");
+    const rule = { ...item } as Record<string, unknown>;
+    if (typeof rule.pathRegex === "string") {
+      rule.path = new RegExp(rule.pathRegex);
+      delete rule.pathRegex;
+    }
+    return rule as unknown as FaultRule;
+  });
 }
