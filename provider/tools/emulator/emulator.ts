@@ -6,7 +6,7 @@
 import { ApiError, invalidParameter } from "./api-error";
 import type { PermissionsCaller } from "./acl";
 import { FaultInjector } from "./faults";
-import { ResolvedOptions, defaultWorkspace } from "./options";
+import { ResolvedOptions, checkMaxBodyBytes, defaultWorkspace } from "./options";
 import { RequestLog } from "./request-log";
 import { SpaceIdSource } from "./space-store";
 import { TokenBucket } from "./token-bucket";
@@ -74,11 +74,6 @@ export class Emulator {
     return { ws, bearer: token, principal, acting: ws.callerOf(token, principal) };
   }
 
-  /** Whether a bearer may use the control endpoints (see Credentials.mayControl). */
-  mayControl(token: string | undefined, now: number): boolean {
-    return token !== undefined && this.workspaces.some((w) => w.credentials.mayControl(token, now));
-  }
-
   /** Wait in whole seconds before this request may run (rate limit); 0 = now. */
   throttle(now: number): number {
     return this.bucket ? this.bucket.take(now) : 0;
@@ -124,6 +119,7 @@ export class Emulator {
   setOptions(partial: Partial<EmulatorOptions>): void {
     if (partial.workspaces !== undefined) throw new Error("The workspaces of an emulator are fixed when it starts");
     const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+    if ("maxBodyBytes" in defined) checkMaxBodyBytes(defined.maxBodyBytes as number);
     this.opts = { ...this.opts, ...defined };
     if ("faults" in defined) this.faults.set(this.opts.faults);
     if ("rateLimit" in defined) this.configureRateLimit();

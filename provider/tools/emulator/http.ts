@@ -54,19 +54,28 @@ export function bearerOf(req: IncomingMessage): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** Whether the request announces a body (a length above 0, or a chunked one). */
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
+/**
+ * After answering a request whose body was not (all) read: the rest is read and dropped as it
+ * comes, so memory stays flat, and the connection stays open meanwhile, so the client can read the
+ * answer (closing at once makes the client's next write draw a reset that can destroy the unread
+ * answer). A client still sending after `lingerMs` is cut off.
+ */
+export function discardRest(req: IncomingMessage, lingerMs: number): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), lingerMs).unref();
+  const stop = () => clearTimeout(timer);
+  req.once("end", stop);
+  req.once("close", stop);
+  req.resume();
 }
 
 export type BodyRead = { kind: "read"; text: string } | { kind: "too-large" } | { kind: "failed" };
 
 /**
  * Read the whole body as UTF-8 text, up to `limit` bytes. A declared Content-Length above the
- * limit is refused before a byte is read; a body that grows past it (chunked, or lying about its
- * length) is refused as soon as it does, and what was read is dropped. Either way the caller
- * answers 413 and closes the connection, so the rest of the body is never received.
+ * limit is refused before a byte is read; a body that grows past it (chunked) is refused as soon
+ * as it does, and what was read is dropped. Either way the caller answers 413 and discards the
+ * rest (discardRest), never holding it.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   const declared = Number(req.headers["content-length"]);

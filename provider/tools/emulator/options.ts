@@ -7,6 +7,12 @@ import { faultsFromJson } from "./faults";
 import { EmulatorOptions } from "./types";
 import { DEFAULT_USER, DEFAULT_WORKSPACE, WorkspaceSettings } from "./workspace";
 
+/**
+ * Default cap on a request body: 16 MiB, far above any serialized_space the validation limits
+ * allow (docs/genie-api.md §2.5), so only a runaway or hostile body reaches it.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
 /** Every option with its default applied (except the few that stay optional). */
 export type ResolvedOptions = Required<Omit<EmulatorOptions, "log" | "port" | "catalog" | "principals" | "workspaces">> &
   Pick<EmulatorOptions, "log" | "port" | "catalog" | "principals">;
@@ -38,8 +44,14 @@ export function resolveOptions(options: EmulatorOptions, token: string): Resolve
     reassignIds: options.reassignIds ?? false,
     bodyInWriteAnswers: options.bodyInWriteAnswers ?? true,
     timestamps: options.timestamps ?? true,
+    maxBodyBytes: checkMaxBodyBytes(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
     log: options.log,
   };
+}
+
+export function checkMaxBodyBytes(n: number): number {
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`maxBodyBytes must be a positive integer, got ${n}`);
+  return n;
 }
 
 /** The top-level options as the "default" workspace. */
@@ -79,6 +91,7 @@ const JSON_OPTION_KEYS: (keyof EmulatorOptions)[] = [
   "reassignIds",
   "bodyInWriteAnswers",
   "timestamps",
+  "maxBodyBytes",
 ];
 
 /** The body of `PATCH /__emulator/options` as options; an unknown key → 400. */

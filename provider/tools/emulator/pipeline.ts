@@ -1,19 +1,39 @@
 /**
  * What happens to every request, in order:
- *   1. find the route (router.ts) and read the body;
- *   2. control endpoints (/__emulator/*): check the bearer, run the hook, answer;
- *   3. API requests: record them in the request log, apply faults, latency and the rate limit
- *      (faults.ts), check the credential, run the route or 404 ENDPOINT_NOT_FOUND, answer.
+ *   1. find the route (router.ts);
+ *   2. check the credential, before a byte of the body is read: a missing, unknown, revoked or
+ *      expired bearer → 401 (control endpoints included), and the connection is closed so an
+ *      unread body is never received;
+ *   3. read the body up to the size cap (→ 413, connection closed);
+ *   4. record it in the request log (not the control endpoints);
+ *   5. faults, latency and the rate limit (faults.ts; not the control endpoints);
+ *   6. run the route, or 404 ENDPOINT_NOT_FOUND; answer.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "./api-error";
 import type { Caller, Emulator } from "./emulator";
 import { faultReply } from "./faults";
-import { Reply, bearerOf, bodyForLog, errorReply, isForm, parseJsonBody, readBody, safely, send } from "./http";
+import {
+  Reply,
+  bearerOf,
+  bodyForLog,
+  discardRest,
+  errorReply,
+  isForm,
+  parseJsonBody,
+  readBody,
+  safely,
+  send,
+} from "./http";
 import { logLine } from "./request-log";
 import type { CallerContext, RequestContext, RouteMatch, Router } from "./router";
 import type { RequestLogEntry } from "./types";
+
+/** Body cap for requests without a credential (token endpoints: a form of a few hundred bytes). */
+const PUBLIC_BODY_LIMIT = 64 * 1024;
+/** How long the rest of a refused body is read and dropped before the connection is cut. */
+const LINGER_MS = 2000;
 
 /** Waits `ms` (nothing at all for 0 or less, not even a tick). */
 async function sleep(ms: number): Promise<void> {
@@ -26,6 +46,12 @@ function noRoute(method: string, path: string): ApiError {
   return new ApiError(404, "ENDPOINT_NOT_FOUND", `No API found for '${method} ${shown}'`);
 }
 
+const tooLarge = (limit: number) =>
+  new ApiError(413, "REQUEST_ENTITY_TOO_LARGE", `The request body is larger than the limit of ${limit} bytes.`);
+
+const controlUnauthenticated = () =>
+  new ApiError(401, "UNAUTHENTICATED", "The /__emulator endpoints need a live bearer token of the emulator (not revoked or expired).");
+
 interface Request {
   req: IncomingMessage;
   res: ServerResponse;
@@ -35,7 +61,6 @@ interface Request {
   path: string;
   query: Record<string, string>;
   match: RouteMatch;
-  raw: string;
   /** The request-log entry; undefined for control endpoints. */
   entry?: RequestLogEntry;
 }
@@ -54,45 +79,54 @@ export class Pipeline {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const path = url.pathname;
     const query = Object.fromEntries(url.searchParams);
-    const body = await readBody(req, Infinity);
-    if (body.kind !== "read") {
+    const match = this.router.match(method, path);
+    const control = match.area?.control !== undefined;
+    const bearer = bearerOf(req);
+    const r: Request = { req, res, requestId, started, method, path, query, match };
+    if (!control) {
+      r.entry = { method, path, query, body: undefined, status: 0, time: started, requestId };
+      // The credential names the workspace (docs/genie-api.md §7 "token → workspace"), even a revoked one.
+      const owner = this.emulator.workspaceOf(bearer);
+      if (owner) r.entry.workspace = owner.name;
+    }
+
+    const isPublic = match.route?.auth === "public";
+    let caller: Caller | undefined;
+    if (!isPublic) {
+      const auth = this.emulator.authenticate(bearer, Date.now());
+      if (auth instanceof ApiError) return this.refuse(r, control ? controlUnauthenticated() : auth);
+      caller = auth;
+    }
+
+    const limit = isPublic ? Math.min(PUBLIC_BODY_LIMIT, this.emulator.opts.maxBodyBytes) : this.emulator.opts.maxBodyBytes;
+    const body = await readBody(req, limit);
+    if (body.kind === "failed") {
       req.socket.destroy();
       return;
     }
-    const match = this.router.match(method, path);
-    const r: Request = { req, res, requestId, started, method, path, query, match, raw: body.text };
-
-    if (match.area?.control !== undefined) {
-      send(res, await safely(() => this.control(r)), requestId);
-      return;
+    if (body.kind === "too-large") return this.refuse(r, tooLarge(limit));
+    const raw = body.text;
+    if (r.entry) {
+      r.entry.body = bodyForLog(raw, isForm(req));
+      this.emulator.log.record(r.entry);
     }
-    r.entry = { method, path, query, body: bodyForLog(r.raw, isForm(req)), status: 0, time: started, requestId };
-    // The credential names the workspace (docs/genie-api.md §7 "token → workspace"), even a revoked one.
-    const owner = this.emulator.workspaceOf(bearerOf(req));
-    if (owner) r.entry.workspace = owner.name;
-    this.emulator.log.record(r.entry);
-    await this.answerApi(r);
+
+    const run = () => safely(() => this.run(r, raw, caller));
+    if (control) send(res, await run(), requestId);
+    else await this.answerApi(r, raw, run);
   }
 
-  private control(r: Request): Reply | Promise<Reply> {
-    if (!this.emulator.mayControl(bearerOf(r.req), Date.now())) {
-      throw new ApiError(401, "UNAUTHENTICATED", "The /__emulator endpoints need the emulator's bearer token.");
+  /** Answer without reading the body (401, 413); the rest of it is dropped unread. */
+  private refuse(r: Request, error: ApiError): void {
+    send(r.res, errorReply(error), r.requestId);
+    discardRest(r.req, LINGER_MS);
+    if (r.entry) {
+      this.emulator.log.record(r.entry);
+      this.finish(r, error.status);
     }
-    const caller = this.emulator.authenticate(bearerOf(r.req), Date.now());
-    return this.run(r, caller instanceof ApiError ? undefined : caller);
   }
 
-  private api(r: Request): Reply | Promise<Reply> {
-    let caller: Caller | undefined;
-    if (r.match.route?.auth !== "public") {
-      const auth = this.emulator.authenticate(bearerOf(r.req), Date.now());
-      if (auth instanceof ApiError) throw auth;
-      caller = auth;
-    }
-    return this.run(r, caller);
-  }
-
-  private run(r: Request, caller: Caller | undefined): Reply | Promise<Reply> {
+  private run(r: Request, raw: string, caller: Caller | undefined): Reply | Promise<Reply> {
     const { route, params } = r.match;
     if (!route) throw noRoute(r.method, r.path);
     const ctx: RequestContext = {
@@ -102,23 +136,23 @@ export class Pipeline {
       path: r.path,
       query: r.query,
       params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, decodeURIComponent(v)])),
-      raw: r.raw,
+      raw,
       now: Date.now(),
-      json: () => parseJsonBody(r.raw),
-      form: () => new URLSearchParams(r.raw),
+      json: () => parseJsonBody(raw),
+      form: () => new URLSearchParams(raw),
       baseUrl: () => (r.req.headers.host ? `http://${r.req.headers.host}` : this.emulator.url),
       attribute: (ws) => {
         if (r.entry) r.entry.workspace = ws.name;
       },
     };
-    // A "bearer" route only runs with its caller (checked above); a public one never reads it.
+    // A "bearer" route only runs with its caller (checked in handle); a public one never reads it.
     return route.handle(caller ? { ...ctx, caller } : (ctx as CallerContext));
   }
 
   /** Faults, latency and the rate limit around an API route (docs/genie-api.md §7 "Failure injection"). */
-  private async answerApi(r: Request): Promise<void> {
+  private async answerApi(r: Request, raw: string, run: () => Promise<Reply>): Promise<void> {
     const entry = r.entry!;
-    const decision = this.emulator.faults.decide(r.method, r.path, r.raw);
+    const decision = this.emulator.faults.decide(r.method, r.path, raw);
     await sleep(this.emulator.opts.latencyMs + decision.latencyMs);
     const fault = decision.fault;
     if (fault) entry.fault = fault.kind;
@@ -139,7 +173,7 @@ export class Pipeline {
         );
       }
     }
-    reply ??= await safely(() => this.api(r));
+    reply ??= await run();
     if (fault?.kind === "reset-after-commit") {
       // The operation took effect, but the client never hears back (docs/genie-api.md §7).
       this.finish(r, 0);

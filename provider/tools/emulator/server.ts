@@ -3,7 +3,7 @@
  * management API (docs/genie-api.md §7), with fault injection and test hooks. This file starts it
  * and builds the handle a test holds. Where the rest lives:
  *   emulator.ts   state: options, workspaces, credentials → caller, faults, rate limit, request log
- *   pipeline.ts   what every request goes through (body, log, faults, credential, route, answer)
+ *   pipeline.ts   what every request goes through (credential, body cap, log, faults, route, answer)
  *   http.ts       body reading, request fields, writing answers; router.ts: routes and areas
  *   routes/       one file per API area (spaces, permissions, folders, SCIM, SQL, OIDC, control)
  *   workspace.ts  one emulated workspace: space store, ACL store (acl.ts), folders, SQL, credentials

@@ -122,6 +122,12 @@ export interface EmulatorOptions {
   bodyInWriteAnswers?: boolean;
   /** Whether spaces carry `create_time`/`update_time` (default true; older backends omit them, docs/genie-api.md §1.1). */
   timestamps?: boolean;
+  /**
+   * Largest request body accepted, in bytes (default 16 MiB, far above any valid serialized_space);
+   * a larger one → 413 REQUEST_ENTITY_TOO_LARGE, read no further. Bodies of requests that carry no
+   * credential (the OAuth token endpoint) are capped at 64 KiB or this, whichever is smaller.
+   */
+  maxBodyBytes?: number;
   /** Human request log ("METHOD path status ms"); never receives tokens or secrets. */
   log?: (line: string) => void;
 }
@@ -148,7 +154,10 @@ export interface RequestLogEntry {
   method: string;
   path: string;
   query: Record<string, string>;
-  /** Parsed JSON or form body (client_secret redacted); undefined when there was none. */
+  /**
+   * Parsed JSON or form body (client_secret redacted); undefined when there was none or it was
+   * never read (refused first: 401 for the credential, 413 for the size).
+   */
   body: unknown;
   /** HTTP status sent; 0 when the connection was reset instead of answered. */
   status: number;
