@@ -89,6 +89,8 @@ describe("emulator command", () => {
     await expect(p.parseAsync(["emulator", "--help"], { from: "user" })).rejects.toThrow();
     expect(out).toContain("METHOD[@PATH]:KIND[=ARG][:PROBABILITY[:TIMES]]");
     expect(out).toContain("reset-after-commit");
+    expect(out).toContain("slow-commit=<commit ms>/<answer ms>");
+    expect(out).toContain("commit-then-hang");
     expect(out).toContain("/__emulator/reset");
     expect(out).toContain("--rate-limit");
     expect(out).toContain("--max-body-bytes");

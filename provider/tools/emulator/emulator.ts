@@ -32,6 +32,11 @@ export class Emulator {
   readonly log = new RequestLog();
   /** http://127.0.0.1:<port>, once listening. */
   url = "";
+  /**
+   * Moves on every reset and on close: a request held by a fault (slow-commit, commit-then-hang)
+   * that arrived in an earlier generation never takes effect.
+   */
+  generation = 0;
   private bucket?: TokenBucket;
   private readonly resetListeners: (() => void)[] = [];
 
@@ -107,7 +112,13 @@ export class Emulator {
     this.resetListeners.push(listener);
   }
 
+  /** Requests held by a fault are dropped (they never take effect). */
+  dropHeldRequests(): void {
+    this.generation++;
+  }
+
   reset(): void {
+    this.dropHeldRequests();
     this.opts = { ...this.initial };
     this.faults.set(this.initial.faults);
     this.log.clear();

@@ -17,10 +17,14 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "html",
   "reset",
   "reset-after-commit",
+  "slow-commit",
+  "commit-then-hang",
   "latency",
   "400",
 ];
 
+/** Faults whose request takes effect: the route runs, and only the answer is late, lost or never sent. */
+export const COMMITTING_FAULTS: ReadonlySet<FaultKind> = new Set(["reset-after-commit", "slow-commit", "commit-then-hang"]);
 
 interface ActiveRule {
   rule: FaultRule;
@@ -52,9 +56,7 @@ export class FaultInjector {
   }
 
   set(rules: FaultRule[]): void {
-    for (const rule of rules) {
-      if (!FAULT_KINDS.includes(rule.kind)) throw new Error(`unknown fault kind '${String(rule.kind)}'`);
-    }
+    for (const rule of rules) checkRule(rule);
     this.rules = rules.map((rule) => ({ rule, applied: 0 }));
   }
 
@@ -81,6 +83,23 @@ export class FaultInjector {
   }
 }
 
+function checkRule(rule: FaultRule): void {
+  if (!FAULT_KINDS.includes(rule.kind)) throw new Error(`unknown fault kind '${String(rule.kind)}'`);
+  const ms = (field: "commitMs" | "answerMs", value: unknown) => {
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
+      throw new Error(`fault '${rule.kind}': ${field} must be a non-negative number of milliseconds`);
+    }
+  };
+  ms("commitMs", rule.commitMs);
+  ms("answerMs", rule.answerMs);
+  if (rule.kind === "slow-commit") {
+    if (rule.answerMs === undefined) throw new Error("fault 'slow-commit' needs answerMs (and optionally commitMs)");
+    if (rule.answerMs < (rule.commitMs ?? 0)) {
+      throw new Error(`fault 'slow-commit': answerMs (${rule.answerMs}) must not be before commitMs (${rule.commitMs})`);
+    }
+  }
+}
+
 const FAULT_ERRORS: Partial<Record<FaultKind, [number, string, string]>> = {
   "429": [429, "REQUEST_LIMIT_EXCEEDED", "Too many requests. Please wait a moment and try again."],
   "429-no-retry-after": [429, "REQUEST_LIMIT_EXCEEDED", "Too many requests. Please wait a moment and try again."],
@@ -94,7 +113,7 @@ const FAULT_ERRORS: Partial<Record<FaultKind, [number, string, string]>> = {
 const htmlPage = (status: number) =>
   `<html>\r\n<head><title>${status} Error</title></head>\r\n<body>\r\n<center><h1>${status} Error</h1></center>\r\n<hr><center>emulated proxy</center>\r\n</body>\r\n</html>\r\n`;
 
-/** The answer of a fault that answers instead of the route (every kind but reset, reset-after-commit and latency). */
+/** The answer of a fault that answers instead of the route (every kind but reset, latency and the committing ones). */
 export function faultReply(rule: FaultRule): Reply {
   if (rule.kind === "html") {
     const status = rule.status ?? 502;
@@ -125,9 +144,11 @@ export const FAULT_SPEC_HELP = `Fault spec: comma-separated rules METHOD[@PATH]:
   METHOD       HTTP method or * for any
   PATH         optional path glob (* = one segment, ** = anything), e.g. @/api/2.0/genie/spaces/*
   KIND         ${FAULT_KINDS.join(" | ")}
-  ARG          429=<Retry-After seconds>, latency=<ms>, html=<status>
+  ARG          429=<Retry-After seconds>, latency=<ms>, html=<status>,
+               slow-commit=<commit ms>/<answer ms> (the request takes effect after the first delay,
+               the answer comes after the second), commit-then-hang[=<commit ms>] (takes effect, never answered)
   PROBABILITY  0..1 (default 1); TIMES = apply at most N times (default unlimited)
-  example: POST:503:0.15,POST:reset-after-commit:0.03,*:429:0.1,GET:latency=200:0.5`;
+  example: POST:503:0.15,POST:reset-after-commit:0.03,*:429:0.1,GET:latency=200:0.5,POST@/api/2.0/genie/spaces:slow-commit=1500/4000::1`;
 
 /** Parse the CLI fault spec (see FAULT_SPEC_HELP). Throws an Error naming the bad rule. */
 export function parseFaultSpec(spec: string): FaultRule[] {
@@ -145,12 +166,23 @@ export function parseFaultSpec(spec: string): FaultRule[] {
     const rule: FaultRule = { kind: kindName as FaultKind };
     if (method !== "*") rule.method = method;
     if (path) rule.path = path.includes("*") ? globToRegExp(path) : path;
-    if (arg !== undefined) {
-      const n = Number(arg);
-      if (!Number.isFinite(n) || n < 0) throw bad(`'${arg}' is not a non-negative number`);
+    const number = (text: string) => {
+      const n = Number(text);
+      if (!Number.isFinite(n) || n < 0) throw bad(`'${text}' is not a non-negative number`);
+      return n;
+    };
+    if (rule.kind === "slow-commit") {
+      const times = (arg ?? "").split("/");
+      if (times.length !== 2 || times.some((t) => t.trim() === "")) throw bad("slow-commit needs =COMMIT_MS/ANSWER_MS");
+      rule.commitMs = number(times[0]);
+      rule.answerMs = number(times[1]);
+      if (rule.answerMs < rule.commitMs) throw bad("the answer cannot come before the commit (ANSWER_MS < COMMIT_MS)");
+    } else if (arg !== undefined) {
+      const n = number(arg);
       if (rule.kind === "latency") rule.latencyMs = n;
       else if (rule.kind === "429") rule.retryAfterSeconds = n;
       else if (rule.kind === "html") rule.status = n;
+      else if (rule.kind === "commit-then-hang") rule.commitMs = n;
       else throw bad(`kind '${rule.kind}' takes no argument`);
     }
     if (probabilityPart !== undefined && probabilityPart !== "") {

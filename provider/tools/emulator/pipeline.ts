@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "./api-error";
 import type { Caller, Emulator } from "./emulator";
-import { faultReply } from "./faults";
+import { COMMITTING_FAULTS, faultReply } from "./faults";
 import {
   Reply,
   bearerOf,
@@ -35,9 +35,9 @@ const PUBLIC_BODY_LIMIT = 64 * 1024;
 /** How long the rest of a refused body is read and dropped before the connection is cut. */
 const LINGER_MS = 2000;
 
-/** Waits `ms` (nothing at all for 0 or less, not even a tick). */
+/** Waits `ms` (nothing at all for 0 or less, not even a tick); never keeps a closed emulator's process alive. */
 async function sleep(ms: number): Promise<void> {
-  if (ms > 0) await new Promise<void>((resolve) => setTimeout(resolve, ms));
+  if (ms > 0) await new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** Unknown route: the message shows the path without /api/2.0 (CLI acceptance genie/ask-endpoint-gone). */
@@ -162,7 +162,8 @@ export class Pipeline {
       r.req.socket.destroy();
       return;
     }
-    let reply = fault && fault.kind !== "reset-after-commit" ? faultReply(fault) : undefined;
+    const committing = fault !== undefined && COMMITTING_FAULTS.has(fault.kind);
+    let reply = fault && !committing ? faultReply(fault) : undefined;
     if (!reply) {
       const wait = this.emulator.throttle(Date.now());
       if (wait > 0) {
@@ -173,20 +174,43 @@ export class Pipeline {
         );
       }
     }
-    reply ??= await run();
-    if (fault?.kind === "reset-after-commit") {
-      // The operation took effect, but the client never hears back (docs/genie-api.md §7).
+    // A held request takes effect at its commit time whether or not the client still waits, unless
+    // the emulator was reset or closed meanwhile (then it never happened).
+    const generation = this.emulator.generation;
+    const drop = () => {
       this.finish(r, 0);
       r.req.socket.destroy();
+    };
+    if (!reply) {
+      if (committing) await sleep(r.started + (fault?.commitMs ?? 0) - Date.now());
+      if (this.emulator.generation !== generation) return drop();
+      reply = await run();
+    }
+    if (fault?.kind === "reset-after-commit") {
+      // The operation took effect, but the client never hears back (docs/genie-api.md §7).
+      return drop();
+    }
+    if (fault?.kind === "commit-then-hang") {
+      // Taken effect; the connection stays open with no answer until the client gives up.
+      this.finish(r, 0, "NO-ANSWER");
+      return;
+    }
+    if (fault?.kind === "slow-commit") {
+      await sleep(r.started + (fault.answerMs ?? 0) - Date.now());
+      if (this.emulator.generation !== generation) return drop();
+    }
+    if (r.req.socket.destroyed || !r.req.socket.writable) {
+      // The client gave up (its timeout) before the answer: nothing was sent.
+      this.finish(r, 0, "CLIENT-GONE");
       return;
     }
     send(r.res, reply, r.requestId);
     this.finish(r, reply.status);
   }
 
-  private finish(r: Request, status: number): void {
+  private finish(r: Request, status: number, unanswered?: "NO-ANSWER" | "CLIENT-GONE"): void {
     const entry = r.entry!;
     entry.status = status;
-    this.emulator.opts.log?.(logLine(entry, Date.now() - r.started));
+    this.emulator.opts.log?.(logLine(entry, Date.now() - r.started, unanswered));
   }
 }

@@ -31,10 +31,12 @@ export class RequestLog {
 
 /**
  * "METHOD path STATUS TIMEms [fault KIND] [workspace NAME]": only method, path and status, never
- * headers, query or bodies (they may carry secrets). A reset connection shows RESET as its status.
+ * headers, query or bodies (they may carry secrets). A request with no answer shows why instead of
+ * a status: RESET (the emulator closed the connection), NO-ANSWER (held open, never answered) or
+ * CLIENT-GONE (the client gave up before the answer was due).
  */
-export function logLine(entry: RequestLogEntry, ms: number): string {
+export function logLine(entry: RequestLogEntry, ms: number, unanswered: "RESET" | "NO-ANSWER" | "CLIENT-GONE" = "RESET"): string {
   const where = entry.workspace && entry.workspace !== DEFAULT_WORKSPACE ? ` [workspace ${entry.workspace}]` : "";
-  const status = entry.status === 0 ? "RESET" : entry.status;
+  const status = entry.status === 0 ? unanswered : entry.status;
   return `${entry.method} ${entry.path} ${status} ${ms}ms${entry.fault ? ` [fault ${entry.fault}]` : ""}${where}`;
 }

@@ -97,6 +97,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     url: emulator.url,
     token: emulator.opts.token,
     close: () => {
+      emulator.dropHeldRequests();
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -13,6 +13,8 @@ export type FaultKind =
   | "html"
   | "reset"
   | "reset-after-commit"
+  | "slow-commit"
+  | "commit-then-hang"
   | "latency"
   | "400";
 
@@ -36,6 +38,17 @@ export interface FaultRule {
   message?: string;
   /** For "html": HTTP status of the HTML answer (default 502). */
   status?: number;
+  /**
+   * For "slow-commit" and "commit-then-hang": milliseconds after the request arrived at which it
+   * takes effect (a create becomes visible to GET and list); default 0.
+   */
+  commitMs?: number;
+  /**
+   * For "slow-commit" (required): milliseconds after the request arrived at which the answer is
+   * sent, at least `commitMs`. A client whose timeout is shorter gives up, yet the request still
+   * takes effect at `commitMs`. ("commit-then-hang" never answers; the client's timeout must fire.)
+   */
+  answerMs?: number;
 }
 
 export interface OAuthClient {
@@ -159,7 +172,10 @@ export interface RequestLogEntry {
    * never read (refused first: 401 for the credential, 413 for the size).
    */
   body: unknown;
-  /** HTTP status sent; 0 when the connection was reset instead of answered. */
+  /**
+   * HTTP status sent; 0 when none was: the connection was reset, a "commit-then-hang" fault held it,
+   * or the client gave up before the answer was due.
+   */
   status: number;
   /** Arrival time, epoch milliseconds. */
   time: number;
