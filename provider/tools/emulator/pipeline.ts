@@ -2,12 +2,12 @@
  * What happens to every request, in order:
  *   1. find the route (router.ts);
  *   2. check the credential, before a byte of the body is read: a missing, unknown, revoked or
- *      expired bearer → 401 (control endpoints included), and the connection is closed so an
- *      unread body is never received;
- *   3. read the body up to the size cap (→ 413, connection closed);
- *   4. record it in the request log (not the control endpoints);
+ *      expired bearer → 401, control endpoints included (only public routes skip this);
+ *   3. read the body up to the size cap → 413 beyond it;
+ *      a refused body is dropped as it arrives, never held (http.ts discardRest);
+ *   4. record the request in the request log (not the control endpoints);
  *   5. faults, latency and the rate limit (faults.ts; not the control endpoints);
- *   6. run the route, or 404 ENDPOINT_NOT_FOUND; answer.
+ *   6. run the route, or 404 ENDPOINT_NOT_FOUND; answer (late or never under a committing fault).
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
