@@ -124,7 +124,7 @@ export async function exportSpaces(opts: ExportOptions, io: CliIo): Promise<Expo
       if (record.serialized_space === undefined) {
         throw new CliError(
           `cannot export Genie space "${record.title}" (${record.space_id}): the workspace returned no serialized_space\n` +
-            "  fix: the caller needs CAN EDIT on the space to read its content (docs/genie-api.md §1.2); ask its owner for access",
+            "  fix: the caller needs CAN EDIT on the space to read its content (docs/genie-api.md §1.3); ask its owner for access",
         );
       }
       progress.step(`read "${record.title}" (${record.space_id})`);

@@ -187,7 +187,7 @@ export class Pipeline {
       reply = await run();
     }
     if (fault?.kind === "reset-after-commit") {
-      // The operation took effect, but the client never hears back (docs/genie-api.md §7).
+      // The operation took effect, but the client never hears back (docs/genie-api.md §7 "Failure injection"; docs/reliability.md).
       return drop();
     }
     if (fault?.kind === "commit-then-hang") {
