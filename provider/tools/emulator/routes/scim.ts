@@ -1,4 +1,4 @@
-/** SCIM `Me`: who the caller's credential acts as (the `whoami` command, docs/genie-api.md §4). */
+/** SCIM `Me`: who the caller's credential acts as (the `whoami` command; docs/genie-api.md §1 "ACLs"). */
 import { ok } from "../http";
 import { type AreaFactory, route } from "../router";
 
