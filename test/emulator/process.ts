@@ -1,8 +1,8 @@
 /**
  * The emulator in a child process, as `pulumi-genie emulator` runs it (runEmulator), so a test can
  * read the server's own memory from /proc without the test process's allocations in the figure.
- * The child runs the current source: the emulator's files are transpiled once per test file into
- * a temporary folder (removed afterwards), which keeps each child's start under a second.
+ * The child runs the current source: `provider/` is transpiled once per test file into a temporary
+ * folder (removed afterwards), which keeps each child's start under a second.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,7 +11,9 @@ import * as path from "node:path";
 import type { EmulatorOptions } from "../../provider/tools/emulator";
 
 const ROOT = path.resolve(__dirname, "../..");
-const SOURCE = path.join(ROOT, "provider/tools/emulator");
+/** Transpiled whole: the emulator imports a little of the library (identity trust uses lib/auth). */
+const SOURCE = path.join(ROOT, "provider");
+const COMMAND = "tools/emulator/command.js";
 
 export interface EmulatorProcess {
   url: string;
@@ -28,15 +30,15 @@ export interface EmulatorProcess {
 /** Whether this platform lets a test read a process's memory (Linux /proc). */
 export const canReadProcessMemory = process.platform === "linux";
 
-/** The emulator's source as CommonJS in `dir` (same layout, so relative imports hold). */
-function transpileEmulator(dir: string): void {
+/** `provider/` as CommonJS in `dir` (same layout, so relative imports hold). */
+function transpileProvider(dir: string): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const ts = require("typescript") as typeof import("typescript");
   const walk = (from: string): void => {
     for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
       const file = path.join(from, entry.name);
       if (entry.isDirectory()) walk(file);
-      else if (entry.name.endsWith(".ts") && entry.name !== "soak.ts") {
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) {
         const out = ts.transpileModule(fs.readFileSync(file, "utf8"), {
           fileName: file,
           compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
@@ -58,9 +60,9 @@ function statusMiB(pid: number, field: "VmRSS" | "VmHWM"): number {
 
 async function startIn(dir: string, options: EmulatorOptions): Promise<EmulatorProcess> {
   const boot = `require(process.argv[1]).runEmulator(JSON.parse(process.argv[2]), (line) => process.stdout.write(line + "\\n"));`;
-  const child = spawn(process.execPath, ["-e", boot, path.join(dir, "command.js"), JSON.stringify(options)], {
+  const child = spawn(process.execPath, ["-e", boot, path.join(dir, COMMAND), JSON.stringify(options)], {
     stdio: ["ignore", "pipe", "inherit"],
-    // The transpiled files live outside the repository; bare imports (commander) resolve from it.
+    // The transpiled files live outside the repository; bare imports (commander, …) resolve from it.
     env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") },
   });
   const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
@@ -100,7 +102,7 @@ export function useEmulatorProcesses(): { start(options?: EmulatorOptions): Prom
   const running: EmulatorProcess[] = [];
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "genie-emulator-build-"));
-    transpileEmulator(dir);
+    transpileProvider(dir);
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((p) => p.close()));

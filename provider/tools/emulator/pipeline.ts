@@ -27,7 +27,7 @@ import {
   send,
 } from "./http";
 import { logLine } from "./request-log";
-import type { CallerContext, RequestContext, RouteMatch, Router } from "./router";
+import { type CallerContext, type RequestContext, type RouteMatch, type Router, noRoute } from "./router";
 import type { RequestLogEntry } from "./types";
 
 /** Body cap for requests without a credential (token endpoints: a form of a few hundred bytes). */
@@ -38,12 +38,6 @@ const LINGER_MS = 2000;
 /** Waits `ms` (nothing at all for 0 or less, not even a tick); never keeps a closed emulator's process alive. */
 async function sleep(ms: number): Promise<void> {
   if (ms > 0) await new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** Unknown route: the message shows the path without /api/2.0 (CLI acceptance genie/ask-endpoint-gone). */
-function noRoute(method: string, path: string): ApiError {
-  const shown = path.startsWith("/api/2.0/") ? path.slice("/api/2.0".length) : path;
-  return new ApiError(404, "ENDPOINT_NOT_FOUND", `No API found for '${method} ${shown}'`);
 }
 
 const tooLarge = (limit: number) =>
@@ -82,6 +76,7 @@ export class Pipeline {
     const match = this.router.match(method, path);
     const control = match.area?.control !== undefined;
     const bearer = bearerOf(req);
+    if (bearer) this.router.recognizeBearer(req, this.emulator);
     const r: Request = { req, res, requestId, started, method, path, query, match };
     if (!control) {
       r.entry = { method, path, query, body: undefined, status: 0, time: started, requestId };

@@ -11,6 +11,7 @@
  * ApiError).
  */
 import type { IncomingMessage } from "node:http";
+import { ApiError } from "./api-error";
 import type { Caller, Emulator } from "./emulator";
 import type { Reply } from "./http";
 import type { Workspace } from "./workspace";
@@ -76,6 +77,12 @@ export interface RouteArea {
   control?: { prefix: string };
   /** Forget what the area remembers (called by every emulator reset). */
   reset?(): void;
+  /**
+   * Called for every request before its credential is checked: an area that makes the workspaces
+   * trust tokens from elsewhere (an identity provider) can make a workspace accept this request's
+   * bearer here (`Credentials.adopt`). It must not read the body.
+   */
+  recognizeBearer?(req: IncomingMessage, emulator: Emulator): void;
 }
 
 /** Makes one area for one emulator (so an area may keep state per emulator in its closure). */
@@ -93,6 +100,12 @@ export interface RouteMatch {
   route?: Route;
   /** Raw (still URL-encoded) path parameters. */
   params: Record<string, string>;
+}
+
+/** No route for this request: the message shows the path without /api/2.0 (CLI acceptance genie/ask-endpoint-gone). */
+export function noRoute(method: string, path: string): ApiError {
+  const shown = path.startsWith("/api/2.0/") ? path.slice("/api/2.0".length) : path;
+  return new ApiError(404, "ENDPOINT_NOT_FOUND", `No API found for '${method} ${shown}'`);
 }
 
 /** `/a/{id}/b` → /^\/a\/([^/]+)\/b$/ and ["id"]. */
@@ -132,5 +145,10 @@ export class Router {
 
   reset(): void {
     for (const area of this.areas) area.reset?.();
+  }
+
+  /** Let every area recognize the request's bearer (before the credential check). */
+  recognizeBearer(req: IncomingMessage, emulator: Emulator): void {
+    for (const area of this.areas) area.recognizeBearer?.(req, emulator);
   }
 }

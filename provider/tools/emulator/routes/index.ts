@@ -7,6 +7,7 @@
 import type { AreaFactory } from "../router";
 import { controlArea } from "./control";
 import { foldersArea } from "./folders";
+import { identityArea, tokenExchangeGrant } from "./identity";
 import { clientCredentialsGrant, oidcArea, type TokenGrant } from "./oidc";
 import { permissionsArea } from "./permissions";
 import { scimArea } from "./scim";
@@ -14,11 +15,12 @@ import { spacesArea } from "./spaces";
 import { sqlArea } from "./sql";
 
 /** The grant types `POST /oidc/v1/token` serves. */
-export const TOKEN_GRANTS: readonly TokenGrant[] = [clientCredentialsGrant];
+export const TOKEN_GRANTS: readonly TokenGrant[] = [clientCredentialsGrant, tokenExchangeGrant];
 
 /** Route areas in match order (the first route whose method and path match answers). */
 export const ROUTE_AREAS: readonly AreaFactory[] = [
   oidcArea(TOKEN_GRANTS),
+  identityArea,
   spacesArea,
   permissionsArea,
   foldersArea,

@@ -43,6 +43,14 @@ function authenticateClient(ctx: RequestContext, form: URLSearchParams): { ws: W
 
 const invalidClient = () => oauthError(401, "invalid_client", "Client authentication failed");
 
+/** A grant type the endpoint does not serve: an unknown client hears that first, whatever it asked for. */
+export function unsupportedGrant(ctx: RequestContext, form: URLSearchParams): Reply {
+  const client = authenticateClient(ctx, form);
+  if (!client) return invalidClient();
+  ctx.attribute(client.ws);
+  return oauthError(400, "unsupported_grant_type", `Grant type '${form.get("grant_type") ?? ""}' is not supported`);
+}
+
 /** OAuth M2M: a service principal's client id and secret for an access token. */
 export const clientCredentialsGrant: TokenGrant = {
   type: "client_credentials",
@@ -75,14 +83,8 @@ export function oidcArea(grants: readonly TokenGrant[]): AreaFactory {
       ),
       publicRoute("POST", "/oidc/v1/token", (ctx) => {
         const form = ctx.form();
-        const type = form.get("grant_type");
-        const grant = grants.find((g) => g.type === type);
-        if (grant) return grant.issue(ctx, form);
-        // An unknown client hears that first, whatever it asked for.
-        const client = authenticateClient(ctx, form);
-        if (!client) return invalidClient();
-        ctx.attribute(client.ws);
-        return oauthError(400, "unsupported_grant_type", `Grant type '${type ?? ""}' is not supported`);
+        const grant = grants.find((g) => g.type === form.get("grant_type"));
+        return grant ? grant.issue(ctx, form) : unsupportedGrant(ctx, form);
       }),
     ],
   });
