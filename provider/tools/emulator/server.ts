@@ -5,7 +5,8 @@
  *   emulator.ts   state: options, workspaces, credentials → caller, faults, rate limit, request log
  *   pipeline.ts   what every request goes through (credential, body cap, log, faults, route, answer)
  *   http.ts       body reading, request fields, writing answers; router.ts: routes and areas
- *   routes/       one file per API area (spaces, permissions, folders, SCIM, SQL, OIDC, control)
+ *   routes/       one file per API area (spaces, permissions, folders, SCIM, SQL, OIDC, external
+ *                 identities, control)
  *   workspace.ts  one emulated workspace: space store, ACL store (acl.ts), folders, SQL, credentials
  */
 import { createServer } from "node:http";

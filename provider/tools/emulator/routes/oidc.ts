@@ -3,7 +3,7 @@
  * to find the token endpoint, and `POST /oidc/v1/token`. None needs a bearer.
  *
  * The token endpoint serves the grant types listed in routes/index.ts (`TOKEN_GRANTS`); a new
- * grant type (a token exchange, say) is one `TokenGrant` and one line there.
+ * grant type (like the token exchange in routes/identity.ts) is one `TokenGrant` and one line there.
  */
 import { ok, type Reply } from "../http";
 import { type AreaFactory, type RequestContext, publicRoute } from "../router";
