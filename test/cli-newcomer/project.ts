@@ -15,6 +15,8 @@ const ROOT = path.resolve(__dirname, "../..");
 
 export interface DeployedProject {
   engine: Engine;
+  /** `pulumi up`: the program runs against the engine and the provider. */
+  up(): ReturnType<Engine["up"]>;
   /** What the program declares, as `pulumi preview` would run it now. */
   declare(): Promise<Awaited<ReturnType<typeof captureProgram>>>;
   /** The project folder as a program, and the options it runs with (for engine.up/preview). */
@@ -32,16 +34,23 @@ export function linkNodeModules(projectDir: string): void {
 export async function deployProject(projectDir: string, stack: string, emulator: EmulatorHandle): Promise<DeployedProject> {
   linkNodeModules(projectDir);
   const { config } = readStackFile(stack, projectDir);
-  const flat = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-  // The emulator stands in for the stack's workspace.
+  // The emulator stands in for the stack's workspace: its URL and token replace the stack's
+  // `databricks:*` settings (a profile, a CI auth type), as `pulumi-genie demo` does.
+  const flat = Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => !k.startsWith("databricks:"))
+      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
   const settings = { ...flat, "databricks:host": emulator.url, "databricks:token": emulator.token };
   const project = projectInfo(projectDir);
   const run: RunOptions = { project: project.name, stack, config: settings };
   // The engine starts the provider in the program's folder, as it runs the program there.
   const host = await ProviderHost.start({ cwd: project.pwd, project: project.name, config: settings, env: { DATABRICKS_CONFIG_FILE: path.join(projectDir, "no-databrickscfg") } });
+  const engine = new Engine({ host });
   const program = { dir: projectDir };
   return {
-    engine: new Engine({ host }),
+    engine,
+    up: () => engine.up(program, run),
     declare: () => captureProgram(program, run),
     program,
     run,

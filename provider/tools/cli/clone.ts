@@ -15,8 +15,10 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { fromSerializedSpace, loadSpaceFiles, SpaceFileError, toSerializedSpace, toSpaceYaml, type SpaceDefinition, isValidId } from "../../lib/space";
 import { checkTargetFile } from "./create";
-import { nameFromTitle, parseTemplatize } from "./export";
+import { nameFromTitle } from "./export";
+import { parsePairs } from "./pairs";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
+import { writeConfined } from "./safe-path";
 import { checkSelector, fetchSpace } from "./show";
 import { addWorkspaceOptions, clientFor, resolveWorkspace, workspaceOptionsFrom, type WorkspaceOptions } from "./workspace";
 
@@ -110,8 +112,7 @@ export async function cloneSpace(opts: CloneOptions): Promise<CloneResult> {
   }, { variables: opts.templatize ?? {} });
 
   if (file) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `# Cloned by pulumi-genie from space ${record.space_id} ("${record.title}") in ${sourceWs.auth.host}; ids regenerated: a new space.\n${yaml}`);
+    writeConfined(path.dirname(file), path.basename(file), `# Cloned by pulumi-genie from space ${record.space_id} ("${record.title}") in ${sourceWs.auth.host}; ids regenerated: a new space.\n${yaml}`, { what: "--to-file", overwrite: !!opts.force });
     return { sourceId: record.space_id, title, name, file, host: sourceWs.auth.host };
   }
 
@@ -189,12 +190,12 @@ export function registerCloneCommand(program: Command, io: CliIo = processIo()):
     name: string; toFile?: string; toWorkspace?: boolean; targetProfile?: string; warehouseId?: string; parentPath?: string;
     templatize?: string[]; var?: string[]; force?: boolean; json?: boolean; host?: string; profile?: string; stack?: string;
   }) => {
-    // --var takes the same name=value pairs as --templatize; only the flag named in an error differs.
+    // --var takes the same name=value pairs as --templatize (and as validate --var).
     const pairs = (flag: string, values: string[] | undefined): Record<string, string> | undefined => {
       try {
-        return parseTemplatize(values ?? []);
+        return parsePairs(flag, values ?? [], flag === "--templatize" ? "literal" : "value");
       } catch (e) {
-        io.stderr.write(`error: ${(e as Error).message.replace("--templatize", flag)}\n`);
+        io.stderr.write(`error: ${(e as Error).message}\n`);
         return undefined;
       }
     };
