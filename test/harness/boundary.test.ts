@@ -262,6 +262,31 @@ class Failing extends pulumi.dynamic.Resource {
 }
 
 describe("nodejs-error-create: a failed step names the operation that failed", () => {
+  test("a failed step cancels the deployment: resources the program declares after it are not stepped", async () => {
+    const s = await stack();
+
+    const result = await s.engine.up(() => {
+      new Failing("first", failing("create"), { value: "1" });
+      // Registered only once its input is known, well after the first create failed.
+      new Failing("later", failing("update"), { value: new Promise<string>((resolve) => setTimeout(() => resolve("1"), 1500)) });
+    });
+
+    expect(result.steps.map((x) => `${x.name}:${x.op}`)).toEqual(["first:failed"]);
+    expect(s.engine.state()).toEqual([]);
+  });
+
+  test("a program that waits on a failed resource's output is left behind after the cancel instead of hanging the run", async () => {
+    const s = await stack();
+
+    const result = await s.engine.up(async () => {
+      const first = new Failing("first", failing("create"), { value: "1" });
+      await new Promise((resolve) => first.urn.apply(resolve)); // never resolves: the registration failed
+    });
+
+    expect(result.steps.map((x) => `${x.name}:${x.op}`)).toEqual(["first:failed"]);
+    expect(result.error).toMatch(/left behind/);
+  });
+
   test("create: the step fails as a create, the program fails, and nothing reaches state", async () => {
     const s = await stack();
 
@@ -281,14 +306,18 @@ describe("nodejs-error-create: a failed step names the operation that failed", (
       new Failing("d", provider("delete"), { value: "1" });
     });
 
-    const changed = await s.engine.up(() => {
-      new Failing("c", provider("check"), { value: "1", fail: true });
-      new Failing("u", provider("update"), { value: "2" });
-    });
+    const declare = (c: Record<string, unknown>, u: Record<string, unknown>) => () => {
+      new Failing("c", provider("check"), c);
+      new Failing("u", provider("update"), u);
+      new Failing("d", provider("delete"), { value: "1" });
+    };
+    // One failure per up: the first failed step cancels the rest of the deployment.
+    const checked = await s.engine.up(declare({ value: "1", fail: true }, { value: "1" }));
+    const updated = await s.engine.up(declare({ value: "1" }, { value: "2" }));
     const destroyed = await s.engine.destroy();
 
-    expect(Object.fromEntries(changed.steps.map((x) => [x.name, [x.op, x.failedOp]]))).toEqual({ c: ["failed", "check"], u: ["failed", "update"] });
-    // A failed deployment deletes nothing: "d" is still there for destroy, whose Delete fails.
+    expect(checked.steps.find((x) => x.name === "c")).toMatchObject({ op: "failed", failedOp: "check", error: expect.stringContaining("boom! (check)") });
+    expect(updated.steps.find((x) => x.name === "u")).toMatchObject({ op: "failed", failedOp: "update", error: "boom! (update)" });
     expect(destroyed.steps.find((x) => x.name === "d")).toMatchObject({ op: "failed", failedOp: "delete", error: "boom! (delete)" });
   });
 });

@@ -326,11 +326,15 @@ export class Engine {
   private async deployProgram(program: Program, opts: RunOptions, dryRun: boolean): Promise<EngineResult> {
     const run = concurrencyLimit(this.parallelism);
     const stepped: Promise<Step>[] = [];
-    const ran = await runProgram(program, { ...opts, preview: dryRun }, async (r) => {
+    // step_executor.go: the first failed step cancels the deployment (no --continue-on-error):
+    // steps in flight finish, no new ones start, and the program is stopped.
+    const canceled = new AbortController();
+    const ran = await runProgram(program, { ...opts, preview: dryRun, signal: canceled.signal }, async (r) => {
       const step = run(() => this.stepFor(clone(r), dryRun));
       stepped.push(step);
       const result = await step;
       if (FAILED_OPS.has(result.op)) {
+        canceled.abort();
         const detail = result.failures?.map((f) => `${f.property}: ${f.reason}`).join("; ");
         throw new Error(`${result.failedOp ?? "step"} of ${r.urn} failed: ${result.error ?? detail}`);
       }

@@ -42,6 +42,12 @@ export interface RunOptions {
   /** A preview (`--dry-run`): unknown values stay unknown. */
   preview?: boolean;
   organization?: string;
+  /**
+   * Cancels the run, as the engine cancels a deployment whose step failed: registrations still to
+   * come are refused, and a program in a child process is interrupted (SIGINT, then SIGKILL after
+   * 5 s, as the Node.js language host stops its child).
+   */
+  signal?: AbortSignal;
 }
 
 export interface ResourceOptions {
@@ -132,6 +138,7 @@ function unimplemented(what: string): Partial<grpc.ServiceError> {
 interface MonitorState {
   project: string;
   stack: string;
+  signal?: AbortSignal;
   register: (r: DeclaredResource) => Promise<RegistrationAnswer>;
   resources: DeclaredResource[];
   diagnostics: Diagnostic[];
@@ -178,6 +185,10 @@ function monitorServices(state: MonitorState) {
         ...(req.getDependenciesList().length > 0 ? { dependencies: [...req.getDependenciesList()] } : {}),
         ...(parent ? { parent } : {}),
       };
+      if (state.signal?.aborted) {
+        cb({ code: grpc.status.UNAVAILABLE, details: "the resource monitor was shut down: the deployment was canceled after a step failed" });
+        return;
+      }
       const answer = type.startsWith(DYNAMIC_TYPE_PREFIX)
         ? (state.resources.push(declared), state.register(declared))
         : // Only dynamic resources are driven; another provider's resource gets its inputs back.
@@ -331,10 +342,20 @@ async function runProject(dir: string, opts: RunOptions & { project: string; sta
   // A program run must not outlive the harness (the language host cancels its child the same way).
   const stop = () => child.kill("SIGKILL");
   process.once("exit", stop);
+  // A canceled deployment: the language host interrupts the program, and kills it 5 s later.
+  const cancel = () => {
+    child.kill("SIGINT");
+    setTimeout(stop, 5000).unref();
+  };
+  if (opts.signal?.aborted) cancel();
+  opts.signal?.addEventListener("abort", cancel, { once: true });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (c, signal) => resolve(signal ? -1 : c));
-  }).finally(() => process.off("exit", stop));
+  }).finally(() => {
+    process.off("exit", stop);
+    opts.signal?.removeEventListener("abort", cancel);
+  });
   return { stdout, stderr, code };
 }
 
@@ -383,11 +404,25 @@ async function ownRejections<T>(work: () => Promise<T>): Promise<{ value: T; lat
 
 async function runInline(program: () => unknown, opts: RunOptions & { project: string; stack: string }, addresses: { monitor: string; engine: string }) {
   const run = inlineQueue.then(async () => {
-    const { value, late } = await ownRejections(() => runLanguageServer(program, opts, addresses));
+    const { value, late } = await ownRejections(() => Promise.race([runLanguageServer(program, opts, addresses), abandonedAfterCancel(opts.signal)]));
     return value ?? (late.length > 0 ? late.map((e) => (e instanceof Error ? e.message : String(e))).join("\n") : undefined);
   });
   inlineQueue = run.catch(() => undefined);
   return run;
+}
+
+/**
+ * A canceled deployment does not wait for an inline program forever: one still waiting on the
+ * outputs of a failed resource would never finish. As the CLI leaves an Automation API program
+ * behind when it stops, the harness stops waiting 5 s after the cancel (the language host's grace
+ * period for a child process).
+ */
+function abandonedAfterCancel(signal: AbortSignal | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const abandon = () => setTimeout(() => resolve("the program was still running 5 s after the deployment was canceled; it was left behind"), 5000).unref();
+    if (signal?.aborted) abandon();
+    else signal?.addEventListener("abort", abandon, { once: true });
+  });
 }
 
 async function runLanguageServer(program: () => unknown, opts: RunOptions & { project: string; stack: string }, addresses: { monitor: string; engine: string }) {
@@ -439,7 +474,7 @@ export async function runProgram(
 ): Promise<ProgramRun> {
   const project = projectName(program, opts);
   const stack = opts.stack ?? "stack";
-  const state: MonitorState = { project, stack, register, resources: [], diagnostics: [], urns: new Set() };
+  const state: MonitorState = { project, stack, signal: opts.signal, register, resources: [], diagnostics: [], urns: new Set() };
   const { monitor, engine } = monitorServices(state);
   const services = await listen((server) => {
     server.addService(resrpc.ResourceMonitorService, monitor as unknown as grpc.UntypedServiceImplementation);
