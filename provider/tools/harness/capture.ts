@@ -3,7 +3,7 @@
 // serializer made (docs/dynamic-providers.md §4.1). No provider is called: each resource is
 // answered with its own inputs as outputs and the id "<name>-id" (no id in a preview), so the
 // program runs to the end; Engine.up(program) runs the same program against a real provider.
-import { runProgram, type DeclaredResource, type Program, type RunOptions } from "./program";
+import { runProgram, type DeclaredResource, type Diagnostic, type Program, type RunOptions } from "./program";
 import { type Props, withSecrets } from "./values";
 
 export type { DeclaredResource, ResourceOptions, Program } from "./program";
@@ -16,6 +16,8 @@ export interface Capture {
   outputs: Props;
   /** Property paths of `outputs` that are secret. */
   secretOutputs: string[];
+  /** What the program logged through the engine (`pulumi.log.warn` and the like), in order. */
+  diagnostics: Diagnostic[];
 }
 
 export async function captureProgram(program: Program, opts: CaptureOptions = {}): Promise<Capture> {
@@ -24,5 +26,5 @@ export async function captureProgram(program: Program, opts: CaptureOptions = {}
     outputs: withSecrets(r.inputs, r.secretInputs),
   }));
   if (run.error !== undefined) throw new Error(run.error);
-  return { resources: run.resources, outputs: run.outputs, secretOutputs: run.secretOutputs };
+  return { resources: run.resources, outputs: run.outputs, secretOutputs: run.secretOutputs, diagnostics: run.diagnostics };
 }

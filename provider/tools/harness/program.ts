@@ -81,7 +81,8 @@ export interface RegistrationAnswer {
 }
 
 export interface Diagnostic {
-  severity: "debug" | "info" | "warning" | "error";
+  /** Debug messages are not kept (the CLI shows them only with --debug). */
+  severity: "info" | "warning" | "error";
   message: string;
   urn?: string;
 }
@@ -104,7 +105,7 @@ export interface ProgramRun {
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 const DYNAMIC_TYPE_PREFIX = `${DYNAMIC_PROVIDER_PACKAGE}:dynamic`;
-const SEVERITIES = ["debug", "info", "warning", "error"] as const;
+const SEVERITIES = ["debug", "info", "warning", "error"] as const; // engine.proto LogSeverity order
 
 /**
  * The engine's URN rule (resource.NewURN as the step generator calls it): the type is qualified by
@@ -223,7 +224,9 @@ function monitorServices(state: MonitorState) {
   const engine = {
     log(call: Call<engproto.LogRequest>, cb: Callback<Empty>) {
       const req = call.request;
-      state.diagnostics.push({ severity: SEVERITIES[req.getSeverity()] ?? "info", message: req.getMessage(), ...(req.getUrn() ? { urn: req.getUrn() } : {}) });
+      const severity = SEVERITIES[req.getSeverity()] ?? "info";
+      // Debug messages (the SDK logs every RPC) are shown by the CLI only with --debug: not kept.
+      if (severity !== "debug") state.diagnostics.push({ severity, message: req.getMessage(), ...(req.getUrn() ? { urn: req.getUrn() } : {}) });
       cb(null, new Empty());
     },
     getRootResource(_call: unknown, cb: Callback<engproto.GetRootResourceResponse>) {
