@@ -70,6 +70,23 @@ describe("429 rate limiting", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
   });
 
+  test("holds every client of the host for Retry-After, not only the one refused", async () => {
+    let sawRefusal!: () => void;
+    const refusal = new Promise<void>((resolve) => (sawRefusal = resolve));
+    const { client } = await serve(sequence([r429({ "retry-after": "1" })], ok), {
+      maxRetryDelayMs: 5000,
+      logger: (line) => line.includes("→ 429") && sawRefusal(),
+    });
+    const other = new GenieClient({ host: server!.url, credentials: credentialsFor({ host: server!.url, authType: "pat", token: TOKEN, sources: {} }), maxRetryDelayMs: 5000 });
+    const refused = client.getSpace(ID);
+    await refusal;
+    const t0 = Date.now();
+    await other.getSpace(ID); // never refused itself, yet it waits out the server's Retry-After
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(other.stats()).toEqual({ requests: 1, retries: 0, throttled: 0 });
+    await refused;
+  });
+
   test("caps Retry-After at maxRetryDelayMs", async () => {
     const { client } = await serve(sequence([r429({ "retry-after": "3600" })], ok), { maxRetryDelayMs: 20 });
     const t0 = Date.now();
