@@ -22,6 +22,8 @@ export interface SimulationOptions {
   /** The server changes its limit after this many ms. */
   change?: { afterMs: number; serverRps: number };
   seed?: number;
+  /** The server also refuses this fraction of requests at random, whatever the rate (Retry-After: 1). */
+  randomRefusals?: number;
 }
 
 export interface SimulationResult {
@@ -61,7 +63,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
       const permit = await limiter.acquire(start + 3_600_000);
       arrivals.push(clock.now());
       await clock.sleep(latencyMs * (1 + jitter * (2 * random() - 1)));
-      const waitSeconds = bucket.take(clock.now());
+      const waitSeconds = opts.randomRefusals && random() < opts.randomRefusals ? 1 : bucket.take(clock.now());
       if (waitSeconds === 0) {
         limiter.accepted(permit);
         acceptedAt.push(clock.now() - start);

@@ -24,8 +24,10 @@ function gaps(times: number[]): number[] {
 }
 
 describe("pacing", () => {
-  test("lets a burst through at once, then spaces callers at the budget", async () => {
+  test("a new limiter spaces its first callers at the budget; after idling it lets a burst through", async () => {
     const { clock, limiter } = setup(10, 3);
+    expect(await grants(clock, limiter, 4)).toEqual([0, 100, 200, 300]);
+    await clock.advance(5000);
     expect(await grants(clock, limiter, 5)).toEqual([0, 0, 0, 100, 200]);
   });
 
@@ -41,14 +43,42 @@ describe("pacing", () => {
   });
 });
 
+/** `n` callers let through at once: the limiter has sent before, then idled long enough for a burst of `n`. */
+async function sendNow(clock: VirtualClock, limiter: RateLimiter, n: number): Promise<Permit[]> {
+  await limiter.acquire();
+  await clock.advance(60_000);
+  const permits = [...Array(n)].map(() => limiter.acquire());
+  await clock.advance(0);
+  return Promise.all(permits);
+}
+
+/** Three refusals in a row (more than one answer in ten): the server is full. */
+function serverFull(limiter: RateLimiter, permit: Permit, retryAfterMs?: number): void {
+  for (let i = 0; i < 3; i++) limiter.throttled(permit, retryAfterMs);
+}
+
 describe("on 429", () => {
-  test("slows down: callers still waiting are spaced at the lower rate at once", async () => {
-    const { clock, limiter } = setup(20, 1);
-    const [sent] = await Promise.all([limiter.acquire()]);
-    const waiting = [...Array(4)].map(() => limiter.acquire());
-    limiter.throttled(sent); // no Retry-After: no hold, only the slowdown
-    expect(limiter.slowdowns).toBe(1);
+  test("a stray 429 is retried, not acted upon: refusals slow the host down when they pass one answer in ten", async () => {
+    const { clock, limiter } = setup(20, 20);
+    const sent = await sendNow(clock, limiter, 20);
+    await clock.advance(30);
+    sent.slice(0, 17).forEach((p) => limiter.accepted(p));
+    limiter.throttled(sent[17], 1000);
+    limiter.throttled(sent[18], 1000);
+    expect(limiter.slowdowns).toBe(0); // 2 of 20: only the refused requests wait their Retry-After
+    expect(limiter.holds).toBe(0);
+    expect(limiter.currentRate).toBe(20);
+    limiter.throttled(sent[19], 1000);
+    expect(limiter.slowdowns).toBe(1); // 3 of 20
+    expect(limiter.holds).toBe(1);
     expect(limiter.currentRate).toBeLessThanOrEqual(10);
+  });
+
+  test("slows down at once for callers still waiting", async () => {
+    const { clock, limiter } = setup(20, 3);
+    const refused = await sendNow(clock, limiter, 3);
+    const waiting = [...Array(4)].map(() => limiter.acquire());
+    for (const p of refused) limiter.throttled(p); // no Retry-After: no hold, only the slowdown
     await clock.runAll();
     const times = (await Promise.all(waiting)).map((p) => p.sentAt);
     for (const gap of gaps(times)) expect(gap).toBeGreaterThanOrEqual(100); // ≤ 10/s, no longer 50 ms apart
@@ -56,67 +86,107 @@ describe("on 429", () => {
 
   test("counts the refusals of requests already in flight as the same event", async () => {
     const { clock, limiter } = setup(20, 16);
-    const inFlight = await Promise.all([...Array(16)].map(() => limiter.acquire()));
+    const inFlight = await sendNow(clock, limiter, 16);
     await clock.advance(30);
     for (const p of inFlight) limiter.throttled(p);
     expect(limiter.slowdowns).toBe(1);
     expect(limiter.currentRate).toBeCloseTo(9); // halved, then 0.9 of that to start under it
   });
 
-  test("respects Retry-After: no caller for the host goes before it ends, refused or not", async () => {
-    const { clock, limiter, t0 } = setup(20, 10);
-    const refused = await limiter.acquire();
-    const others = [...Array(3)].map(() => limiter.acquire());
-    await clock.advance(0);
-    const early = await Promise.all(others); // the burst let these through before the 429 came back
-    expect(early.map((p) => p.sentAt)).toEqual([t0, t0, t0]);
+  test("respects Retry-After: when the server is full, no caller for the host goes before it ends, refused or not", async () => {
+    const { clock, limiter } = setup(20, 10);
+    const refused = await sendNow(clock, limiter, 3);
     await clock.advance(25);
-    limiter.throttled(refused, 2000);
-    const after = [...Array(3)].map(() => limiter.acquire());
+    const fullAt = clock.now();
+    for (const p of refused) limiter.throttled(p, 2000);
+    const others = [...Array(3)].map(() => limiter.acquire());
     await clock.runAll();
-    for (const p of await Promise.all(after)) expect(p.sentAt).toBeGreaterThanOrEqual(t0 + 25 + 2000);
+    for (const p of await Promise.all(others)) expect(p.sentAt).toBeGreaterThanOrEqual(fullAt + 2000);
     expect(limiter.holds).toBe(1);
   });
 
   test("a 429 without Retry-After slows down without holding anyone", async () => {
-    const { clock, limiter, t0 } = setup(20, 4);
-    limiter.throttled(await limiter.acquire());
+    const { clock, limiter } = setup(20, 4);
+    for (const p of await sendNow(clock, limiter, 3)) limiter.throttled(p);
+    const fullAt = clock.now();
     const next = limiter.acquire();
     await clock.runAll();
-    expect((await next).sentAt).toBe(t0);
+    expect((await next).sentAt - fullAt).toBeLessThan(200); // paced at the lower rate, not held for a second
+    expect(limiter.slowdowns).toBe(1);
     expect(limiter.holds).toBe(0);
   });
+});
 
-  test("learns the rate the server accepted between two 429s and settles just under it", async () => {
-    const { clock, limiter } = setup(20, 1);
-    const server = { rate: 6 };
-    // First refusal: nothing measured yet, so the rate halves.
-    limiter.throttled(await limiter.acquire());
-    // For 3 s the server accepts 6 per second and refuses the rest.
-    let accepted = 0;
-    const until = clock.now() + 3000;
-    let last: Permit | undefined;
-    while (clock.now() < until) {
-      const p = limiter.acquire();
-      await clock.runAll(1000);
-      last = await p;
-      if (accepted < ((last.sentAt - (until - 3000)) / 1000) * server.rate) {
-        limiter.accepted(last);
-        accepted++;
-      }
+/** Three refusals at `t` while cruising: a congestion event. */
+function refuse(rate: LearnedRate, t: number, windowMs = 1000): void {
+  for (let i = 0; i < 3; i++) rate.throttled(t, rate.cuts, t, windowMs);
+}
+
+describe("learning the server's rate", () => {
+  test("the first event halves the rate (nothing measured yet); the next measures what the server accepted in between", () => {
+    const rate = new LearnedRate({ budget: 20 });
+    const t = 1_000_000;
+    refuse(rate, t);
+    expect(rate.rateAt(t)).toBeCloseTo(9); // plateau 10 (a guess), restart at 0.9 of it
+    // 9 accepted in the next 1.5 s, then refused again: the server sustains 6/s.
+    for (let i = 1; i <= 9; i++) rate.accepted(t + i * 160, rate.cuts);
+    rate.throttled(t + 1500, rate.cuts, t + 1500, 1000);
+    expect(rate.cuts).toBe(2);
+    expect(rate.rateAt(t + 1500)).toBeCloseTo(0.9 * 6);
+  });
+
+  test("after a guess, a refusal within the server's window waits for a measurement instead of cutting again", () => {
+    const rate = new LearnedRate({ budget: 20 });
+    const t = 1_000_000;
+    refuse(rate, t);
+    rate.throttled(t + 300, rate.cuts, t + 300, 1000);
+    expect(rate.cuts).toBe(1);
+  });
+
+  test("the measurement spans at least the server's window as Retry-After tells it", () => {
+    const rate = new LearnedRate({ budget: 20 });
+    const t = 1_000_000;
+    refuse(rate, t, 5000);
+    for (let i = 1; i <= 9; i++) rate.accepted(t + i * 160, rate.cuts);
+    rate.throttled(t + 1500, rate.cuts, t + 1500, 5000); // 1.5 s < a 5 s window: no measurement yet
+    expect(rate.cuts).toBe(1);
+  });
+
+  test("a server that refuses now and then, whatever the rate, does not slow the client down", () => {
+    const rate = new LearnedRate({ budget: 20 });
+    for (let i = 0; i < 1000; i++) {
+      const t = 1_000_000 + i * 50;
+      if (i % 20 === 7) rate.throttled(t, rate.cuts, t + 30, 1000); // 5 %
+      else rate.accepted(t, rate.cuts);
     }
-    limiter.throttled(last!);
-    expect(limiter.slowdowns).toBe(2);
-    expect(limiter.currentRate).toBeGreaterThan(0.85 * server.rate);
-    expect(limiter.currentRate).toBeLessThan(server.rate);
+    expect(rate.cuts).toBe(0);
+    expect(rate.rateAt(2_000_000)).toBe(20);
+  });
+
+  test("past the plateau, a refusal ends the probe without lowering the plateau; cruising refusals lower it", () => {
+    const rate = new LearnedRate({ budget: 20 });
+    const t = 1_000_000;
+    refuse(rate, t);
+    for (let i = 1; i <= 9; i++) rate.accepted(t + i * 160, rate.cuts);
+    rate.throttled(t + 1500, rate.cuts, t + 1500, 1000); // plateau 6
+    const probeAt = t + 1500 + 5000; // past the plateau
+    expect(rate.rateAt(probeAt)).toBeGreaterThan(6);
+    rate.throttled(probeAt, rate.cuts, probeAt, 1000);
+    expect(rate.rateAt(probeAt)).toBeCloseTo(0.9 * 6); // restarted below the same plateau
+    expect(rate.rateAt(probeAt + 2000)).toBeCloseTo(6);
+    // Cruising near 6/s, the server refuses 3 times and has accepted 6 in 1.5 s: it has tightened to 4/s.
+    const cruiseAt = probeAt + 1500;
+    for (let i = 1; i <= 6; i++) rate.accepted(probeAt + i * 250 - 1, rate.cuts);
+    for (let i = 0; i < 3; i++) rate.throttled(cruiseAt, rate.cuts, cruiseAt, 1000);
+    expect(rate.rateAt(cruiseAt)).toBeCloseTo(0.9 * 4);
   });
 });
 
 describe("recovery", () => {
-  test("climbs back to the rate it learned, stays near it, then speeds up to the budget if nothing is refused", () => {
+  test("climbs back to the plateau, stays near it, then speeds up to the budget if nothing is refused", () => {
     const rate = new LearnedRate({ budget: 20, recoveryMs: 2000, backoff: 0.9 });
     const t = 1_000_000;
-    rate.throttled(t, 0, t, 1000); // first event: halve to a plateau of 10
+    refuse(rate, t); // plateau 10
     expect(rate.rateAt(t)).toBeCloseTo(9);
     expect(rate.rateAt(t + 1000)).toBeGreaterThan(9.8); // concave: most of the way back quickly
     expect(rate.rateAt(t + 2000)).toBeCloseTo(10); // the plateau
@@ -128,23 +198,24 @@ describe("recovery", () => {
 
   test("a limiter that was slowed down lets callers through at the budget again once the server stops refusing", async () => {
     const { clock, limiter } = setup(20, 1);
-    limiter.throttled(await limiter.acquire(), 1000);
+    serverFull(limiter, await limiter.acquire(), 1000);
+    expect(limiter.currentRate).toBeLessThan(10);
     await clock.advance(15_000);
     expect(limiter.currentRate).toBe(20);
     expect(gaps(await grants(clock, limiter, 5))).toEqual([50, 50, 50, 50]);
   });
 
-  test("never goes below its floor however often it is refused", () => {
+  test("never goes below its floor however often the server refuses", () => {
     const rate = new LearnedRate({ budget: 20 });
-    for (let i = 0; i < 50; i++) rate.throttled(i * 100, rate.cuts, i * 100, 1000);
-    expect(rate.rateAt(5000)).toBe(0.25);
+    for (let i = 0; i < 50; i++) refuse(rate, 1_000_000 + i * 1000);
+    expect(rate.rateAt(1_100_000)).toBe(0.25);
   });
 });
 
 describe("deadlines", () => {
   test("a caller the server's hold keeps past its deadline is refused at once", async () => {
     const { clock, limiter, t0 } = setup(20, 1);
-    limiter.throttled(await limiter.acquire(), 5000);
+    serverFull(limiter, await limiter.acquire(), 5000);
     const err = await limiter.acquire(t0 + 1000).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitWaitExceedsDeadline);
     expect(clock.now()).toBe(t0);
@@ -156,7 +227,7 @@ describe("deadlines", () => {
     let outcome: unknown;
     void limiter.acquire(t0 + 3000).then((p) => (outcome = p), (e: unknown) => (outcome = e));
     await clock.advance(100);
-    limiter.throttled(sent, 10_000);
+    serverFull(limiter, sent, 10_000);
     await clock.advance(0);
     expect(outcome).toBeInstanceOf(RateLimitWaitExceedsDeadline);
   });
@@ -221,6 +292,15 @@ describe("200 operations, 16 at once, against the emulator's token bucket (clien
     for (const serverRps of [5, 10]) {
       const run = await simulate({ serverRps, latencyMs: 250 });
       expect(run.throttled).toBeLessThanOrEqual(0.1 * run.requests);
+    }
+  });
+
+  test("a server that refuses 3 % of requests whatever the rate does not slow the client down", async () => {
+    for (const seed of [1, 2, 3]) {
+      const run = await simulate({ serverRps: 1000, randomRefusals: 0.03, seed });
+      expect(run.throttled).toBeGreaterThan(0);
+      expect(run.limiter.slowdowns).toBe(0);
+      expect(run.spanMs).toBeLessThanOrEqual(1.3 * run.boundMs); // the refused ones' own retries (Retry-After 1 s) included
     }
   });
 

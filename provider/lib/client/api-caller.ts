@@ -290,7 +290,9 @@ export class ApiCaller {
     const retryAfterMs = parseRetryAfter(res.headers["retry-after"]) ?? parsed.retryAfterMs;
     if (res.status === 429) {
       this.counters.throttled++;
-      this.limiter.throttled(permit, retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, this.opts.maxRetryDelayMs));
+      if (this.limiter.throttled(permit, retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, this.opts.maxRetryDelayMs))) {
+        this.log?.(`${this.host} is throttling: slowing down to ${this.limiter.currentRate.toFixed(1)} requests/s`);
+      }
     }
     this.log?.(`${spec.method} ${spec.path} → ${res.status}${parsed.errorCode ? ` ${parsed.errorCode}` : ""} (${Date.now() - started} ms)`);
     throw new GenieApiError({

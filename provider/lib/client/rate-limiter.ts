@@ -2,8 +2,9 @@
 // limits"), so hundreds of parallel resource operations neither exceed the configured budget nor
 // turn into a 429 storm when the server allows less than that:
 // - the rate comes from ./learned-rate (the budget until the server refuses, then what it sustains);
-// - a 429's Retry-After holds every caller for the host, not only the one refused: the server has
-//   said when it accepts requests again, and the others would only be refused meanwhile;
+// - when 429s show the server is full (a congestion event while cruising, see ./learned-rate), its
+//   Retry-After holds every caller for the host, not only the one refused: the server has said
+//   when it accepts requests again, and the others would only be refused meanwhile;
 // - callers wait in one queue, earliest deadline first, and are let through one at a time at the
 //   rate of the moment. A slot is taken only when a caller is let through, so a slowdown applies
 //   at once to everyone still waiting, and a caller that gives up leaves its place to the next.
@@ -37,7 +38,7 @@ export interface Permit {
   readonly sentAt: number;
   /** The spacing it took, given back if the request is never sent. */
   readonly intervalMs: number;
-  /** Slowdowns before it was let through: a 429 for it repeats none after. */
+  /** Cuts made before it was let through: a 429 for it after a later cut echoes that cut. */
   readonly epoch: number;
 }
 
@@ -64,7 +65,7 @@ export class RateLimiter {
   /** Sorted by deadline; equal deadlines in arrival order. */
   private readonly queue: Waiter[] = [];
   private cancelTimer?: () => void;
-  /** 429 answers that held the host for their Retry-After. */
+  /** Times a congestion event held the host for the server's Retry-After. */
   holds = 0;
 
   constructor(
@@ -91,11 +92,6 @@ export class RateLimiter {
     return this.learned.cuts;
   }
 
-  /** Callers waiting for a slot. */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   /**
    * Waits for a slot. Rejects with RateLimitWaitExceedsDeadline at `deadline` at the latest, and
    * at once when the server's Retry-After already holds the host past it.
@@ -116,21 +112,24 @@ export class RateLimiter {
 
   /** The server processed the request (any answer but 429). */
   accepted(permit: Permit): void {
-    this.learned.accepted(permit.sentAt);
+    this.learned.accepted(permit.sentAt, permit.epoch);
   }
 
-  /** The server answered 429, with Retry-After in ms when it sent one. */
-  throttled(permit: Permit, retryAfterMs?: number): void {
+  /**
+   * The server answered 429, with Retry-After in ms when it sent one. Returns whether the host
+   * slowed down (a congestion event, which also holds every caller for the Retry-After).
+   */
+  throttled(permit: Permit, retryAfterMs?: number): boolean {
     const now = this.clock.now();
-    if (retryAfterMs !== undefined && retryAfterMs > 0) {
-      this.windowMs = Math.max(MIN_WINDOW_MS, retryAfterMs);
-      if (now + retryAfterMs > this.heldUntil) {
-        this.heldUntil = now + retryAfterMs;
-        this.holds++;
-      }
+    if (retryAfterMs !== undefined && retryAfterMs > 0) this.windowMs = Math.max(MIN_WINDOW_MS, retryAfterMs);
+    const event = this.learned.throttled(permit.sentAt, permit.epoch, now, this.windowMs);
+    // The server is full (not just refusing a probe): nobody else goes before it says.
+    if (event === "cruising" && retryAfterMs !== undefined && retryAfterMs > 0) {
+      this.heldUntil = Math.max(this.heldUntil, now + retryAfterMs);
+      this.holds++;
     }
-    this.learned.throttled(permit.sentAt, permit.epoch, now, this.windowMs);
     this.pump();
+    return event !== false;
   }
 
   /** The request was never sent: its slot goes to the next caller. */
@@ -163,6 +162,9 @@ export class RateLimiter {
       const rate = this.learned.rateAt(now);
       const interval = 1000 / rate;
       const burst = Math.max(1, rate * this.burstSeconds);
+      // A burst is credit earned by idling: a new limiter spaces its first requests rather than
+      // burst into a server whose limit it does not know yet.
+      if (this.tat === -Infinity) this.tat = now + (burst - 1) * interval;
       const wait = Math.max(this.heldUntil - now, this.tat - (burst - 1) * interval - now, 0);
       if (wait > 0) {
         this.cancelTimer = this.clock.setTimer(wait, () => {
