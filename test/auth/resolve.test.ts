@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AuthConfigError, describeAuth, resolveAuthConfig, type ResolvedAuthConfig } from "../../provider/lib/auth";
+import { AuthConfigError, AuthTokenError, credentialsFor, describeAuth, resolveAuthConfig, type ResolvedAuthConfig } from "../../provider/lib/auth";
 
 let home: string;
 beforeEach(() => {
@@ -135,11 +135,21 @@ describe("precedence", () => {
 });
 
 describe("config file skipping and missing profiles", () => {
-  test("the file is skipped when host is set and no profile is selected", () => {
+  test("the file is skipped when host is set and no profile is selected", async () => {
     writeCfg(CFG);
-    const err = failure(() => resolve({}, { DATABRICKS_HOST: "https://env.cloud.databricks.com" }));
-    // Without the skip rule the DEFAULT token would have been picked up.
-    expect(err.message).toMatch(/no Databricks credentials configured for host https:\/\/env\.cloud\.databricks\.com/);
+    // Without the skip rule the DEFAULT token would have been picked up. A host alone is a valid
+    // configuration now (the Databricks CLI or Azure CLI may sign in for it): no method is chosen yet,
+    // and the first request's error names every method tried and why the file was not read.
+    const c = resolve({}, { DATABRICKS_HOST: "https://env.cloud.databricks.com" });
+    expect(c.token).toBeUndefined();
+    expect(c.authType).toBeUndefined();
+    expect(c.fileNote).toMatch(/was not read because other settings were given/);
+    const err = (await credentialsFor(c, { env: { PATH: "" } }).authorization().catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(AuthTokenError);
+    expect(err.message).toMatch(/cannot sign in to https:\/\/env\.cloud\.databricks\.com: no authentication method worked/);
+    for (const method of ["pat", "oauth-m2m", "databricks-cli", "github-oidc", "env-oidc", "file-oidc", "azure-msi", "azure-client-secret", "azure-cli", "google-credentials", "google-id"]) {
+      expect(err.message).toContain(`  - ${method}: `);
+    }
     expect(err.message).toMatch(/was not read because other settings were given/);
   });
 
@@ -165,12 +175,22 @@ describe("config file skipping and missing profiles", () => {
     expect(failure(() => resolve({})).message).toMatch(/has no \[DEFAULT\] profile/);
   });
 
-  test("a named profile without a config file is an error", () => {
-    expect(failure(() => resolve({ profile: "dev" })).message).toMatch(/profile "dev" was requested but the Databricks config file .* does not exist/);
+  // Behavior changed on purpose: like the Go and Python SDKs, a missing config file is skipped even
+  // when a profile is named, so DATABRICKS_CONFIG_PROFILE + DATABRICKS_HOST/TOKEN with no file works.
+  test("a named profile without a config file: the environment is used, as the SDKs do", () => {
+    const c = resolve({}, { DATABRICKS_CONFIG_PROFILE: "dev", DATABRICKS_HOST: "https://env.cloud.databricks.com", DATABRICKS_TOKEN: "dapi-env" });
+    expect(c).toMatchObject({ host: "https://env.cloud.databricks.com", token: "dapi-env", authType: "pat" });
+    expect(c.fileNote).toMatch(/Profile "dev" was requested but the config file .* does not exist/);
   });
 
-  test("an explicitly set config file that does not exist is an error", () => {
-    expect(failure(() => resolve({}, { DATABRICKS_CONFIG_FILE: path.join(home, "missing.cfg") })).message).toMatch(/missing\.cfg \(from env DATABRICKS_CONFIG_FILE\) does not exist/);
+  test("a named profile without a config file and nothing else: the error says the profile was not found", () => {
+    expect(failure(() => resolve({ profile: "dev" })).message).toMatch(/Profile "dev" was requested but the config file .* does not exist/);
+  });
+
+  test("an explicitly set config file that does not exist is skipped, and named when nothing is configured", () => {
+    const missing = path.join(home, "missing.cfg");
+    expect(resolve({}, { DATABRICKS_CONFIG_FILE: missing, DATABRICKS_HOST: "h.cloud.databricks.com", DATABRICKS_TOKEN: "dapi-x" }).token).toBe("dapi-x");
+    expect(failure(() => resolve({}, { DATABRICKS_CONFIG_FILE: missing })).message).toMatch(/config file .*missing\.cfg \(DATABRICKS_CONFIG_FILE.*does not exist/);
   });
 
   test("__settings__ cannot be used as a profile", () => {
@@ -193,12 +213,19 @@ describe("auth method selection", () => {
     expect(resolve({}, { DATABRICKS_HOST: "h", DATABRICKS_TOKEN: "dapi-x", DATABRICKS_CLIENT_ID: "id", DATABRICKS_CLIENT_SECRET: "s", DATABRICKS_AUTH_TYPE: "pat" }).authType).toBe("pat");
   });
 
-  test("an unknown auth type is rejected", () => {
-    expect(failure(() => resolve({ host: "h", token: "t" }, { DATABRICKS_AUTH_TYPE: "azure-cli" })).message).toMatch(/unsupported auth type "azure-cli" \(from env DATABRICKS_AUTH_TYPE\)/);
+  test("an unknown auth type is rejected; one the SDKs know but pulumi-genie does not is named so", () => {
+    expect(failure(() => resolve({ host: "h", token: "t" }, { DATABRICKS_AUTH_TYPE: "bogus" })).message).toMatch(/unsupported auth type "bogus" \(from env DATABRICKS_AUTH_TYPE\)/);
+    expect(failure(() => resolve({ host: "h", token: "t" }, { DATABRICKS_AUTH_TYPE: "basic" })).message).toMatch(/"basic" is not supported by pulumi-genie; supported: pat, oauth-m2m, databricks-cli/);
   });
 
-  test("a client id without a secret is an error naming what is missing", () => {
-    expect(failure(() => resolve({ host: "h", clientId: "id" })).message).toMatch(/missing the client secret/);
+  // Behavior changed on purpose: a client id alone is a workload identity federation setting (the
+  // service principal an ID token is exchanged for), so it resolves; the first request says what is missing.
+  test("a client id without a secret: the first request names what is missing for oauth-m2m", async () => {
+    const c = resolve({ host: "h.cloud.databricks.com", clientId: "id" });
+    const err = (await credentialsFor(c, { env: {} }).authorization().catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/oauth-m2m: client id is set but no client secret: set databricks:clientSecret \/ DATABRICKS_CLIENT_SECRET/);
+    const explicit = resolve({ host: "h.cloud.databricks.com", clientId: "id", authType: "oauth-m2m" });
+    await expect(credentialsFor(explicit, { env: {} }).authorization()).rejects.toThrow(/auth type "oauth-m2m" \(from explicit\) cannot be used: client id is set but no client secret/);
   });
 
   test("nothing configured names every source checked and how to set each", () => {

@@ -1,12 +1,13 @@
 /** `demo-data setup|status|cleanup`: demo tables through the SQL API, and the matching space file. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEMO_TABLES, runDemoCleanup, runDemoSetup, runDemoStatus, type DemoDataOptions } from "../../provider/tools/cli/demo-data";
+import { DEMO_TABLES, runDemoCleanup, runDemoSetup, runDemoStatus, setupCommand, type DemoDataOptions } from "../../provider/tools/cli/demo-data";
 import { credentialsFor, resolveAuthConfig } from "../../provider/lib/auth";
 import { closeConnectionPools, SqlClient } from "../../provider/lib/client";
 import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
 import { loadSpaceFiles } from "../../provider/lib/space";
 import { bufferIo, isolated, removeDir, scratchDir } from "../cli/helpers";
+import { shellWords } from "../cli/process";
 
 const TABLES = ["main.genie_demo.customers", "main.genie_demo.orders", "main.genie_demo.products"];
 
@@ -42,8 +43,11 @@ describe("demo-data", () => {
     expect(emulator.tables.list()).toEqual(TABLES);
     for (const t of DEMO_TABLES) expect(emulator.tables.get(`main.genie_demo.${t.name}`)!.rows).toHaveLength(t.rows.length);
     expect(io.out()).toContain("table main.genie_demo.orders: created, 8 rows");
-    const [space] = await loadSpaceFiles(path.join(dir, "spaces/genie_demo.yaml"));
+    // The file names its tables through the stack's variables; with the dev values it is exactly these.
+    const dev = { catalog: "main", schema: "genie_demo", warehouse_id: "wh1", folder: "/Shared/genie/dev" };
+    const [space] = await loadSpaceFiles(path.join(dir, "spaces/genie_demo.yaml"), { variables: dev });
     expect(space.warehouseId).toBe("wh1");
+    expect(space.parentPath).toBe("/Shared/genie/dev");
     expect(space.definition.data_sources.tables!.map((t) => t.identifier)).toEqual(TABLES);
     expect(emulator.requests().every((r) => r.path.startsWith("/api/2.0/sql/statements"))).toBe(true);
   });
@@ -135,5 +139,14 @@ describe("demo-data", () => {
     expect(io.err()).toMatch(/SQL statement failed: CREATE SCHEMA IF NOT EXISTS main\.genie_demo[\s\S]*INVALID_PARAMETER_VALUE: Warehouse wh1 does not exist\. \[HTTP 400\][\s\S]*fix: /);
     expect(io.err()).not.toContain(emulator.token);
     expect(fs.existsSync(path.join(dir, "spaces/genie_demo.yaml"))).toBe(false);
+  });
+
+  test("the setup command status suggests is quoted for the shell: odd paths come back as the same arguments", () => {
+    const opts = { stack: "dev", projectDir: "/tmp/my project", spaceFile: "spaces/it's here.yaml" };
+    const line = setupCommand(opts, { catalog: "main", schema: "genie_demo", warehouseId: "wh 1" });
+    expect(shellWords(line)).toEqual([
+      "pulumi-genie", "demo-data", "setup", "--catalog", "main", "--schema", "genie_demo", "--warehouse-id", "wh 1",
+      "--stack", "dev", "--project", "/tmp/my project", "--space-file", "spaces/it's here.yaml",
+    ]);
   });
 });

@@ -14,6 +14,8 @@ const ROOT = path.resolve(__dirname, "../..");
 
 export interface DeployedProject {
   engine: Engine;
+  /** The program's resources, declared afresh, then `up`. */
+  up(): ReturnType<Engine["up"]>;
   declare(): Promise<Awaited<ReturnType<typeof captureProgram>>>;
   close(): Promise<void>;
 }
@@ -27,15 +29,21 @@ export function linkNodeModules(projectDir: string): void {
 export async function deployProject(projectDir: string, stack: string, emulator: EmulatorHandle): Promise<DeployedProject> {
   linkNodeModules(projectDir);
   const { config } = readStackFile(stack, projectDir);
-  const flat = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-  // The emulator stands in for the stack's workspace.
+  // The emulator stands in for the stack's workspace: its URL and token replace the stack's
+  // `databricks:*` settings (a profile, a CI auth type), as `pulumi-genie demo` does.
+  const flat = Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => !k.startsWith("databricks:"))
+      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
   const settings = { ...flat, "databricks:host": emulator.url, "databricks:token": emulator.token };
   const project = String((parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name);
   const host = await ProviderHost.start({ cwd: projectDir, config: settings, env: { DATABRICKS_CONFIG_FILE: path.join(projectDir, "no-databrickscfg") } });
   const engine = new Engine({ host });
   const programFile = path.join(projectDir, "index.ts");
-  return {
+  const deployed: DeployedProject = {
     engine,
+    up: async () => engine.up((await deployed.declare()).resources),
     async declare() {
       const cwd = process.cwd();
       process.chdir(projectDir); // Pulumi runs a program from its project directory
@@ -50,4 +58,5 @@ export async function deployProject(projectDir: string, stack: string, emulator:
     },
     close: () => host.close(),
   };
+  return deployed;
 }

@@ -49,4 +49,24 @@ describe("the main job", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test("a project whose spaces folder is a link: the walk edits its scratch copy, never the linked files", async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), "genie-linked-demo-"));
+    try {
+      const dir = path.join(parent, "project");
+      initProject({ dir, warehouseId: "1234567890abcdef" });
+      linkNodeModules(dir);
+      // The space files live outside the project, linked in (a shared checkout, say).
+      fs.renameSync(path.join(dir, "spaces"), path.join(parent, "shared-spaces"));
+      fs.symlinkSync(path.join(parent, "shared-spaces"), path.join(dir, "spaces"), "dir");
+      const before = fs.readFileSync(path.join(parent, "shared-spaces", "sales.yaml"), "utf8");
+      const lines: string[] = [];
+      const ok = await runDemo({ projectDir: dir, stack: "dev", engine: "harness" }, (l) => lines.push(l));
+      expect(lines.join("\n")).toMatch(/# edit spaces\/sales\.yaml: one more sample question/);
+      expect(ok).toBe(true);
+      expect(fs.readFileSync(path.join(parent, "shared-spaces", "sales.yaml"), "utf8")).toBe(before);
+    } finally {
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
 });

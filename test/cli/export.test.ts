@@ -2,28 +2,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { closeConnectionPools } from "../../provider/lib/client";
-import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulator";
+import type { EmulatorHandle } from "../../provider/tools/emulator";
 import { nameFromTitle, parseTemplatize, runExport } from "../../provider/tools/cli/export";
 import { compareSpaces, loadSpaceFiles } from "../../provider/lib/space";
-import { bufferIo, isolated, removeDir, scratchProject } from "./helpers";
+import { bufferIo, emulatorPerFile, isolated, removeDir, scratchProject } from "./helpers";
 
 const EXAMPLE = fs.readFileSync("/work/shared/genie-api-examples/serialized_space.v2.example.json", "utf8");
 /** The API's own v2 example, moved to the dev catalog (pretty-printed as the UI stores it). */
 const DEV_EXAMPLE = EXAMPLE.replace(/retail\.gold\./g, "dev_catalog.analytics.");
 
 describe("export", () => {
+  const workspace = emulatorPerFile({ user: "dev@example.com" });
   let emulator: EmulatorHandle;
   let project: string;
-  beforeAll(async () => {
-    emulator = await startEmulator({ user: "dev@example.com" });
-  });
-  afterAll(async () => {
-    await emulator.close();
-    await closeConnectionPools();
-  });
   beforeEach(() => {
-    emulator.reset();
+    emulator = workspace();
     project = scratchProject({
       dev: `# dev workspace — keep this comment\nconfig:\n  databricks:host: ${"${HOST}"}\n  genie:variables:\n    warehouse_id: wh-dev # the dev warehouse\n`.replace("${HOST}", emulator.url),
     });
@@ -106,7 +99,9 @@ describe("export", () => {
 
   test("a file already in the folder for another space is never overwritten; re-exporting without a stack reuses the file", async () => {
     fs.mkdirSync(path.join(project, "spaces"));
-    const mine = "name: sales\ntitle: Sales\nwarehouse_id: w\n";
+    // Another space's file under the name the export would pick (its title differs: a file with the
+    // same title in the same folder would be this space's own file, and the space is then skipped).
+    const mine = "name: sales\ntitle: Sales (mine)\nwarehouse_id: w\n";
     fs.writeFileSync(path.join(project, "spaces", "sales.yaml"), mine);
     const made = ui("Sales");
     await runExport({ ...settings(), pattern: "*", out: "spaces" }, bufferIo());
@@ -162,7 +157,8 @@ describe("export", () => {
   });
 
   test("a large workspace: 250 spaces over 3 list pages all export, reads run concurrently, progress counts every one", async () => {
-    emulator.setOptions({ latencyMs: 2 });
+    // Each request takes at least 40 ms at the server, so requests that start within 40 ms of each other overlap.
+    emulator.setOptions({ latencyMs: 40 });
     try {
       const body = JSON.stringify({ version: 2, data_sources: { tables: [{ identifier: "dev_catalog.analytics.orders" }] } });
       for (let i = 0; i < 250; i++) emulator.spaces.uiCreate({ title: `Team ${String(i).padStart(3, "0")}`, warehouse_id: "wh-dev", serialized_space: body });
@@ -170,10 +166,15 @@ describe("export", () => {
       const io = bufferIo();
       // The client's default budget is 20 requests/s per workspace (the API's limit); lift it for the test.
       const fast = { ...settings(), clientOptions: { minRetryDelayMs: 1, maxRetryDelayMs: 5, requestsPerSecond: 10_000 } };
-      const started = Date.now();
       expect(await runExport({ ...fast, pattern: "Team*", out: "spaces", concurrency: 16 }, io)).toBe(0);
-      // 253 requests at 2 ms each take ≥ 0.5 s one by one; 16 at a time finish well under that.
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // Reads run concurrently: some 40 ms window saw at least 8 of them start (one at a time, never more than 1).
+      const starts = emulator
+        .requests()
+        .filter((r) => r.method === "GET" && r.path.startsWith("/api/2.0/genie/spaces/"))
+        .map((r) => r.time)
+        .sort((a, b) => a - b);
+      const widest = Math.max(...starts.map((t, i) => starts.filter((u, j) => j >= i && u - t < 40).length));
+      expect(widest).toBeGreaterThanOrEqual(8);
       expect(fs.readdirSync(path.join(project, "spaces"))).toHaveLength(250);
       expect(emulator.requests().filter((r) => r.path === "/api/2.0/genie/spaces")).toHaveLength(3);
       expect(io.err().match(/^\[\d+\/250\] read /gm)).toHaveLength(250);

@@ -3,6 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { CliIo } from "../../provider/tools/cli/io";
+import { closeConnectionPools } from "../../provider/lib/client";
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../provider/tools/emulator";
 
 export interface BufferedIo extends CliIo {
   out(): string;
@@ -41,4 +43,21 @@ export function isolated(extraEnv: Record<string, string> = {}, homeDir = scratc
 
 export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * One emulator per test file: started before the first test, reset before each, closed (with the
+ * client's connection pools) after the last. Read it through the returned getter.
+ */
+export function emulatorPerFile(options: EmulatorOptions = {}): () => EmulatorHandle {
+  let emulator: EmulatorHandle | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator(options);
+  });
+  afterAll(async () => {
+    await emulator?.close();
+    await closeConnectionPools();
+  });
+  beforeEach(() => emulator!.reset());
+  return () => emulator!;
 }

@@ -163,7 +163,9 @@ describe("profiles", () => {
     expect(profiles[0]).toEqual(expect.objectContaining({ authType: "pat", isDefault: true, valid: true }));
     expect(profiles[1]).toEqual(expect.objectContaining({ host: "https://prod-eu.cloud.databricks.com", authType: "oauth-m2m", selected: true, valid: true }));
     expect(profiles[2].valid).toBe(false);
-    expect(profiles[2].problem).toMatch(/no Databricks credentials/);
+    // A host-only profile has a host: it is the Databricks CLI's login that is missing (issue: "has no host").
+    expect(profiles[2].problem).toMatch(/^host https:\/\/half\.cloud\.databricks\.com but no credentials: the Databricks CLI was not found on PATH.*`databricks auth login --profile half`/);
+    expect(profiles[2].problem).not.toMatch(/no host/);
   });
 
   test("the table marks the default profile", async () => {

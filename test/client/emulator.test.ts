@@ -12,6 +12,7 @@ import {
   isUnauthenticated,
   isInvalidParameter,
   isServerError,
+  SpaceTitleTakenError,
 } from "../../provider/lib/client";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultKind } from "../../provider/tools/emulator";
 
@@ -46,7 +47,7 @@ afterEach(async () => {
 afterAll(() => closeConnectionPools());
 
 describe("endpoints", () => {
-  test("create → get → list → update → trash round-trips, one HTTP request per operation", async () => {
+  test("create → get → list → update → trash round-trips, one HTTP request per operation (plus one title listing before the first create)", async () => {
     const e = await start();
     const client = patClient(e);
 
@@ -54,18 +55,24 @@ describe("endpoints", () => {
     expect(created).toMatchObject({ title: "Sales", description: "Sales Q&A", parent_path: USER_HOME });
     expect(created.space_id).toMatch(/^[0-9a-f]{32}$/);
     expect(created.etag).toBeDefined();
-    expect(genieRequests(e)).toHaveLength(1);
+    // The titles in the workspace are listed once per client, before its first create.
+    expect(genieRequests(e).map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/2.0/genie/spaces", "POST /api/2.0/genie/spaces"]);
+    e.clearRequests();
+    const second = await client.createSpace(spaceBody("Sales 2"));
+    expect(genieRequests(e).map((r) => `${r.method} ${r.path}`)).toEqual(["POST /api/2.0/genie/spaces"]);
+    await client.trashSpace(second.space_id);
+    e.clearRequests();
 
     const full = await client.getSpace(created.space_id, { includeSerializedSpace: true });
     expect(JSON.parse(full.serialized_space!)).toMatchObject({ version: 2 });
     const bare = await client.getSpace(created.space_id);
     expect(bare.serialized_space).toBeUndefined();
-    expect(genieRequests(e)).toHaveLength(3);
+    expect(genieRequests(e)).toHaveLength(2);
 
     const updated = await client.updateSpace(created.space_id, { title: "Sales v2" });
     expect(updated.title).toBe("Sales v2");
-    expect(genieRequests(e)).toHaveLength(4);
-    expect(genieRequests(e)[3].body).toEqual({ title: "Sales v2" });
+    expect(genieRequests(e)).toHaveLength(3);
+    expect(genieRequests(e)[2].body).toEqual({ title: "Sales v2" });
 
     const listed: string[] = [];
     for await (const s of client.listSpaces()) listed.push(s.space_id);
@@ -85,6 +92,7 @@ describe("endpoints", () => {
     const client = patClient(e);
     const ids = new Set<string>();
     for (let i = 0; i < 7; i++) ids.add((await client.createSpace(spaceBody(`Space ${i}`))).space_id);
+    e.clearRequests();
     const listed: string[] = [];
     for await (const s of client.listSpaces({ pageSize: 3 })) listed.push(s.space_id);
     expect(new Set(listed)).toEqual(ids);
@@ -98,7 +106,7 @@ describe("endpoints", () => {
     const err = await client.createSpace({ ...spaceBody("Bad"), serialized_space: '{"version":7}' }).catch((x: unknown) => x);
     expect(isInvalidParameter(err)).toBe(true);
     expect((err as Error).message).toMatch(/^cannot create Genie space "Bad": INVALID_PARAMETER_VALUE: .*version.* \[HTTP 400 POST \/api\/2.0\/genie\/spaces, request-id [0-9a-f-]+\]$/);
-    expect(genieRequests(e)).toHaveLength(1);
+    expect(genieRequests(e).map((r) => r.method)).toEqual(["GET", "POST"]);
   });
 
   test.each(["modern", "legacy"] as const)("a missing parent folder (%s error style) is created with mkdirs", async (style) => {
@@ -107,6 +115,7 @@ describe("endpoints", () => {
     const created = await client.createSpace(spaceBody("Deep", "/Workspace/Shared/teams/genie"));
     expect(created.parent_path).toBe("/Shared/teams/genie");
     expect(genieRequests(e).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "GET /api/2.0/genie/spaces 200",
       `POST /api/2.0/genie/spaces ${style === "modern" ? 404 : 400}`,
       "POST /api/2.0/workspace/mkdirs 200",
       "POST /api/2.0/genie/spaces 200",
@@ -131,7 +140,7 @@ describe("faults", () => {
     const e = await start({ faults: [{ method: "POST", path: "/api/2.0/genie/spaces", kind, times: 2, retryAfterSeconds: 1 }] });
     const client = patClient(e);
     await client.createSpace(spaceBody("Retry me"));
-    expect(genieRequests(e).map((r) => r.method)).toEqual(["POST", "POST", "POST"]);
+    expect(genieRequests(e).map((r) => r.method)).toEqual(["GET", "POST", "POST", "POST"]);
     expect(e.spaces.list()).toHaveLength(1);
     expect(client.stats().throttled).toBe(kind.startsWith("429") ? 2 : 0);
   });
@@ -146,13 +155,29 @@ describe("faults", () => {
     expect(genieRequests(e)).toHaveLength(2);
   });
 
-  test.each<FaultKind>(["500", "502", "504", "html", "reset"])("%s on create is checked by a lookup before re-POSTing: one space", async (kind) => {
-    const e = await start({ faults: [{ method: "POST", path: "/api/2.0/genie/spaces", kind, times: 1 }] });
+  test("a 500 from the API on create is checked by a lookup before re-POSTing: one space", async () => {
+    const e = await start({ faults: [{ method: "POST", path: "/api/2.0/genie/spaces", kind: "500", times: 1 }] });
     const client = patClient(e);
     await client.createSpace(spaceBody("Once"));
-    expect(genieRequests(e).map((r) => r.method)).toEqual(["POST", "GET", "POST"]);
+    expect(genieRequests(e).map((r) => r.method)).toEqual(["GET", "POST", "GET", "POST"]);
     expect(e.spaces.list().map((s) => s.title)).toEqual(["Once"]);
   });
+
+  test.each<FaultKind>(["502", "504", "html", "reset"])(
+    "%s on create (the request may still be in flight) is never re-POSTed: the create fails saying so, and the next run creates exactly one space",
+    async (kind) => {
+      const e = await start({ faults: [{ method: "POST", path: "/api/2.0/genie/spaces", kind, times: 1 }] });
+      const client = patClient(e, { requestTimeoutMs: 100 });
+      const err = await client.createSpace(spaceBody("Once")).catch((x: unknown) => x);
+      expect(err).toBeInstanceOf(GenieApiError);
+      expect((err as Error).message).toMatch(/not sending the create again, because the lost request may still complete\. Run again/);
+      expect(genieRequests(e).filter((r) => r.method === "POST")).toHaveLength(1);
+      expect(e.spaces.list()).toHaveLength(0);
+      // The next run (a new process: a new client) checks the title first, then creates it once.
+      await patClient(e).createSpace(spaceBody("Once"));
+      expect(e.spaces.list().map((s) => s.title)).toEqual(["Once"]);
+    },
+  );
 
   test("reset-after-commit on create adopts the committed space instead of duplicating it", async () => {
     const e = await start({ faults: [{ method: "POST", path: "/api/2.0/genie/spaces", kind: "reset-after-commit", times: 1 }] });
@@ -162,6 +187,7 @@ describe("faults", () => {
     expect(adopted.space_id).toBe(e.spaces.list()[0].space_id);
     expect(adopted.serialized_space).toBeDefined();
     expect(genieRequests(e).map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /api/2.0/genie/spaces",
       "POST /api/2.0/genie/spaces",
       "GET /api/2.0/genie/spaces",
       `GET /api/2.0/genie/spaces/${adopted.space_id}`,
@@ -248,7 +274,7 @@ describe("OAuth M2M", () => {
     const { space_id } = await client.createSpace(spaceBody("Revoke"));
     e.revokeToken((await creds.authorization()).slice("Bearer ".length));
     await expect(client.getSpace(space_id)).resolves.toMatchObject({ space_id });
-    expect(genieRequests(e).map((r) => r.status)).toEqual([200, 401, 200]);
+    expect(genieRequests(e).map((r) => r.status)).toEqual([200, 200, 401, 200]);
     expect(tokenRequests(e)).toHaveLength(2);
   });
 
@@ -312,14 +338,57 @@ describe("safety under uncertainty", () => {
     expect((err as Error).message).toMatch(/not sending the create again to avoid a duplicate/);
   });
 
-  test("a lost create answer never adopts a space another create in this process already returned", async () => {
+  test("a second create of a title this process already created in the folder is refused before any POST", async () => {
     const e = await start();
     const client = patClient(e);
     const first = await client.createSpace(spaceBody("Twin"));
+    e.clearRequests();
+    const err = await client.createSpace(spaceBody("Twin")).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(SpaceTitleTakenError);
+    expect((err as SpaceTitleTakenError).existing.space_id).toBe(first.space_id);
+    expect((err as SpaceTitleTakenError).claimedInThisProcess).toBe(true);
+    expect(genieRequests(e).filter((r) => r.method === "POST")).toHaveLength(0);
+    expect(e.spaces.list()).toHaveLength(1);
+  });
+
+  test("a title taken after the client's listing: the server renames the new space, the client trashes it and reports the holder", async () => {
+    const e = await start();
+    const client = patClient(e);
+    await client.createSpace(spaceBody("Warm-up")); // the client has listed the workspace
+    const stranger = await patClient(e).createSpace(spaceBody("Twin")); // someone else, after that listing
+    const err = await client.createSpace(spaceBody("Twin")).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(SpaceTitleTakenError);
+    expect((err as SpaceTitleTakenError).existing.space_id).toBe(stranger.space_id);
+    expect((err as SpaceTitleTakenError).claimedInThisProcess).toBe(false);
+    expect(e.spaces.list().map((s) => s.title).sort()).toEqual(["Twin", "Warm-up"]);
+  });
+
+  test("a lost create answer whose space the server renamed is trashed, and the title's holder reported", async () => {
+    const e = await start();
+    const client = patClient(e, { clockSkewMs: 0 });
+    await client.createSpace(spaceBody("Warm-up"));
+    const stranger = await patClient(e).createSpace(spaceBody("Twin"));
+    await new Promise((r) => setTimeout(r, 20));
     e.setFaults([{ method: "POST", path: "/api/2.0/genie/spaces", kind: "reset-after-commit", times: 1 }]);
-    const second = await client.createSpace(spaceBody("Twin"));
-    expect(second.space_id).not.toBe(first.space_id);
-    expect(e.spaces.list()).toHaveLength(2);
+    const err = await client.createSpace(spaceBody("Twin")).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(SpaceTitleTakenError);
+    expect((err as SpaceTitleTakenError).existing.space_id).toBe(stranger.space_id);
+    expect(e.spaces.list().map((s) => s.title).sort()).toEqual(["Twin", "Warm-up"]);
+  });
+
+  test("a lost create answer with two new same-titled spaces since the POST is not guessed: an error names both, nothing is trashed", async () => {
+    const e = await start();
+    const client = patClient(e, { clockSkewMs: 60_000 });
+    await client.createSpace(spaceBody("Warm-up"));
+    const stranger = await patClient(e).createSpace(spaceBody("Pair"));
+    e.setFaults([{ method: "POST", path: "/api/2.0/genie/spaces", kind: "reset-after-commit", times: 1 }]);
+    const err = await client.createSpace(spaceBody("Pair")).catch((x: unknown) => x);
+    const pairs = e.spaces.list().filter((s) => s.title.startsWith("Pair"));
+    expect(pairs).toHaveLength(2);
+    expect(err).toBeInstanceOf(GenieApiError);
+    for (const p of pairs) expect((err as Error).message).toContain(p.space_id);
+    expect((err as Error).message).toContain(stranger.space_id);
+    expect((err as Error).message).toMatch(/nothing tells which/);
   });
 
   test("moving a trashed space reports not-found and creates no folder", async () => {

@@ -27,19 +27,22 @@ afterEach(async () => {
 afterAll(() => closeConnectionPools());
 
 const body = { title: "Sales", warehouse_id: "abcdef0123456789", serialized_space: '{"version":2}' };
+const LIST = "/api/2.0/genie/spaces";
+/** Answers the title listing a create takes first with an empty workspace; everything else with `then`. */
+const emptyWorkspaceThen = (then: Handler): Handler => (req, i) => (req.method === "GET" && req.path === LIST ? { status: 200, json: {} } : then(req, i));
 
-test("createSpace POSTs the JSON body with a bearer token and returns the created record in one request", async () => {
-  const { server, client } = await serve(() => ({ status: 200, json: spaceRecord() }));
+test("createSpace checks the title against one listing, then POSTs the JSON body with a bearer token and returns the created record", async () => {
+  const { server, client } = await serve(emptyWorkspaceThen(() => ({ status: 200, json: spaceRecord() })));
   const created = await client.createSpace({ ...body, description: "Q&A", parent_path: "/Workspace/Users/alice@example.com" });
   expect(created.space_id).toBe("01f165773d141195a9f0e3c5148d22bf");
-  expect(server.requests).toHaveLength(1);
-  const [req] = server.requests;
+  expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/2.0/genie/spaces", "POST /api/2.0/genie/spaces"]);
+  const req = server.requests[1];
   expect(req.method).toBe("POST");
   expect(req.path).toBe("/api/2.0/genie/spaces");
   expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
   expect(req.headers["content-type"]).toBe("application/json");
   expect(req.json).toEqual({ ...body, description: "Q&A", parent_path: "/Workspace/Users/alice@example.com" });
-  expect(client.stats()).toEqual({ requests: 1, retries: 0, throttled: 0 });
+  expect(client.stats()).toEqual({ requests: 2, retries: 0, throttled: 0 });
 });
 
 test("getSpace asks for the serialized space only when requested", async () => {
@@ -127,49 +130,57 @@ describe.each([
 ])("createSpace with a missing parent folder (%s)", (_name, missing) => {
   test("creates the folder and retries the create once", async () => {
     let folderExists = false;
-    const { server, client } = await serve((req) => {
-      if (req.path === "/api/2.0/workspace/mkdirs") {
-        folderExists = true;
-        return { status: 200, json: {} };
-      }
-      return folderExists ? { status: 200, json: spaceRecord() } : missing;
-    });
+    const { server, client } = await serve(
+      emptyWorkspaceThen((req) => {
+        if (req.path === "/api/2.0/workspace/mkdirs") {
+          folderExists = true;
+          return { status: 200, json: {} };
+        }
+        return folderExists ? { status: 200, json: spaceRecord() } : missing;
+      }),
+    );
     await client.createSpace({ ...body, parent_path: "/Users/a/genie" });
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /api/2.0/genie/spaces",
       "POST /api/2.0/genie/spaces",
       "POST /api/2.0/workspace/mkdirs",
       "POST /api/2.0/genie/spaces",
     ]);
-    expect(server.requests[1].json).toEqual({ path: "/Workspace/Users/a/genie" });
+    expect(server.requests[2].json).toEqual({ path: "/Workspace/Users/a/genie" });
   });
 
   test("does not create the folder when asked not to", async () => {
-    const { server, client } = await serve(() => missing);
+    const { server, client } = await serve(emptyWorkspaceThen(() => missing));
     await expect(client.createSpace({ ...body, parent_path: "/Users/a/genie" }, { createMissingFolder: false })).rejects.toBeInstanceOf(GenieApiError);
-    expect(server.requests).toHaveLength(1);
+    expect(server.requests.map((r) => r.method)).toEqual(["GET", "POST"]);
   });
 });
 
 test("createSpace gives up after one mkdirs when the folder still seems missing", async () => {
-  const { server, client } = await serve((req) =>
-    req.path.endsWith("mkdirs") ? { status: 200, json: {} } : { status: 404, json: { error_code: "RESOURCE_DOES_NOT_EXIST", message: "missing" } },
+  const { server, client } = await serve(
+    emptyWorkspaceThen((req) =>
+      req.path.endsWith("mkdirs") ? { status: 200, json: {} } : { status: 404, json: { error_code: "RESOURCE_DOES_NOT_EXIST", message: "missing" } },
+    ),
   );
   const err = await client.createSpace({ ...body, parent_path: "/Users/a" }).catch((e: unknown) => e);
   expect(isNotFound(err)).toBe(true);
-  expect(server.requests).toHaveLength(3);
+  expect(server.requests.map((r) => r.method)).toEqual(["GET", "POST", "POST", "POST"]);
 });
 
-test("each no-fault operation costs exactly one HTTP request", async () => {
-  const { server, client } = await serve((req) => (req.method === "DELETE" ? { status: 200, json: {} } : { status: 200, json: spaceRecord() }));
-  const created = await client.createSpace(body);
-  expect(server.requests).toHaveLength(1);
-  await client.getSpace(created.space_id, { includeSerializedSpace: true });
-  expect(server.requests).toHaveLength(2);
-  await client.updateSpace(created.space_id, { title: "x" });
+test("each no-fault operation costs exactly one HTTP request, and a client's creates share one title listing", async () => {
+  const { server, client } = await serve(emptyWorkspaceThen((req) => (req.method === "DELETE" ? { status: 200, json: {} } : { status: 200, json: spaceRecord() })));
+  const folder = { parent_path: "/Users/alice@example.com" };
+  const created = await client.createSpace({ ...body, ...folder });
+  expect(server.requests.map((r) => r.method)).toEqual(["GET", "POST"]);
+  await client.createSpace({ ...body, ...folder, title: "Other" });
   expect(server.requests).toHaveLength(3);
-  await client.trashSpace(created.space_id);
+  await client.getSpace(created.space_id, { includeSerializedSpace: true });
   expect(server.requests).toHaveLength(4);
-  expect(client.stats()).toEqual({ requests: 4, retries: 0, throttled: 0 });
+  await client.updateSpace(created.space_id, { title: "x" });
+  expect(server.requests).toHaveLength(5);
+  await client.trashSpace(created.space_id);
+  expect(server.requests).toHaveLength(6);
+  expect(client.stats()).toEqual({ requests: 6, retries: 0, throttled: 0 });
 });
 
 test("all clients for one host share one keep-alive connection pool", async () => {

@@ -11,6 +11,7 @@ import {
   isTimeout,
   isUnauthenticated,
   rateLimiterFor,
+  SpaceTitleTakenError,
 } from "../../provider/lib/client";
 import { spaceRecord, startScriptedServer, type Handler, type Reply, type ScriptedServer } from "./scripted-server";
 
@@ -35,6 +36,15 @@ async function serve(handler: Handler, extra: Partial<GenieClientOptions> = {}):
 function sequence(faults: Reply[], ok: Reply): Handler {
   return (_req, i) => (i < faults.length ? faults[i] : ok);
 }
+
+const LIST_PATH = "/api/2.0/genie/spaces";
+const isList = (req: { method: string; path: string }) => req.method === "GET" && req.path === LIST_PATH;
+/** For creates: the title listing (taken before the first POST) answers `listed`; POSTs answer `posts` in order, then `ok`. */
+function creates(posts: Reply[], listed: () => Reply = () => ({ status: 200, json: {} })): Handler {
+  let n = 0;
+  return (req) => (isList(req) ? listed() : req.method === "POST" ? (n < posts.length ? posts[n++] : ok) : ok);
+}
+const requestLine = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 
 afterEach(async () => {
   await server?.close();
@@ -106,9 +116,10 @@ describe("429 rate limiting", () => {
   });
 
   test("on create is retried as a POST without looking for an adopted space", async () => {
-    const { server, client } = await serve(sequence([r429(), r503], ok));
+    const { server, client } = await serve(creates([r429(), r503]));
     await client.createSpace(body);
-    expect(server.requests.map((r) => r.method)).toEqual(["POST", "POST", "POST"]);
+    // One title listing before the create, then the POST three times.
+    expect(server.requests.map((r) => r.method)).toEqual(["GET", "POST", "POST", "POST"]);
   });
 
   test("gives up after maxAttempts with a rate-limited error", async () => {
@@ -140,22 +151,38 @@ describe.each([500, 502, 504])("HTTP %i", (status) => {
     expect(server.requests.map((r) => r.method)).toEqual(["PATCH", "PATCH"]);
   });
 
-  test("on create looks for the space before POSTing again", async () => {
-    const { server, client } = await serve((req, i) => {
-      if (i === 0) return r5xx(status);
-      if (req.method === "GET") return { status: 200, json: {} }; // list: nothing was created
-      return ok;
-    });
-    await client.createSpace(body);
-    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /api/2.0/genie/spaces", "GET /api/2.0/genie/spaces", "POST /api/2.0/genie/spaces"]);
-  });
+  test(
+    status === 500
+      ? "on create: the API answered, so a lookup that finds nothing allows one more POST"
+      : "on create: a gateway error leaves the request possibly in flight, so lookups run and the POST is never sent again",
+    async () => {
+      // A short request timeout keeps the lookups after a gateway error brief (they poll for one).
+      const { server, client } = await serve(creates([r5xx(status)]), status === 500 ? {} : { requestTimeoutMs: 300 });
+      const outcome = await client.createSpace(body).then(
+        () => "created",
+        (e: unknown) => e,
+      );
+      const lines = server.requests.map(requestLine);
+      if (status === 500) {
+        expect(outcome).toBe("created");
+        expect(lines).toEqual(["GET /api/2.0/genie/spaces", "POST /api/2.0/genie/spaces", "GET /api/2.0/genie/spaces", "POST /api/2.0/genie/spaces"]);
+      } else {
+        expect(outcome).toBeInstanceOf(GenieApiError);
+        expect((outcome as Error).message).toMatch(/no space titled "Sales" has appeared in \/Users\/alice@example.com; not sending the create again/);
+        expect(lines.filter((l) => l.startsWith("POST"))).toHaveLength(1);
+        expect(lines.filter((l) => l === "GET /api/2.0/genie/spaces").length).toBeGreaterThanOrEqual(2);
+      }
+    },
+  );
 });
 
 test("a 500 on create after the server committed adopts the space instead of creating a duplicate", async () => {
   const startedAt = Date.now();
   const created = spaceRecord({ space_id: "e".repeat(32), parent_path: "/Users/alice@example.com", create_time: new Date(startedAt + 5).toISOString() });
-  const { server, client } = await serve((req, i) => {
-    if (i === 0) return r5xx(500);
+  let listings = 0;
+  const { server, client } = await serve((req) => {
+    if (req.method === "POST") return r5xx(500);
+    if (req.method === "GET" && req.path === "/api/2.0/genie/spaces" && listings++ === 0) return { status: 200, json: {} };
     if (req.method === "GET" && req.path === "/api/2.0/genie/spaces") {
       return {
         status: 200,
@@ -176,23 +203,37 @@ test("a 500 on create after the server committed adopts the space instead of cre
   expect(result.space_id).toBe("e".repeat(32));
   expect(result.serialized_space).toBeDefined();
   expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+    "GET /api/2.0/genie/spaces",
     "POST /api/2.0/genie/spaces",
     "GET /api/2.0/genie/spaces",
     `GET /api/2.0/genie/spaces/${"e".repeat(32)}`,
   ]);
-  expect(server.requests[2].query.get("include_serialized_space")).toBe("true");
+  expect(server.requests[3].query.get("include_serialized_space")).toBe("true");
 });
 
-test("a reset connection after commit on create adopts the de-duplicated title", async () => {
-  const created = spaceRecord({ space_id: "f".repeat(32), title: "Sales 2026-11-22 02:30:00", create_time: new Date().toISOString() });
-  const { server, client } = await serve((req, i) => {
-    if (i === 0) return "reset";
-    if (req.path === "/api/2.0/genie/spaces") return { status: 200, json: { spaces: [{ ...created, serialized_space: undefined }] } };
-    return { status: 200, json: created };
+test("a reset after commit whose space the server renamed (the title was taken meanwhile) trashes that space and reports the title's holder", async () => {
+  const holder = spaceRecord({ space_id: "a".repeat(32), title: "Sales", create_time: "2020-01-01T00:00:00Z" });
+  const ours = spaceRecord({ space_id: "f".repeat(32), title: "Sales 2026-11-22 02:30:00", create_time: new Date().toISOString() });
+  let listings = 0;
+  let trashed = false;
+  const { server, client } = await serve((req) => {
+    if (req.method === "POST") return "reset";
+    if (isList(req)) {
+      // Listed before the POST: the title was free. Afterwards: the holder and our renamed space.
+      if (listings++ === 0) return { status: 200, json: {} };
+      return { status: 200, json: { spaces: [holder, ...(trashed ? [] : [ours])].map((s) => ({ ...s, serialized_space: undefined })) } };
+    }
+    if (req.method === "DELETE") {
+      trashed = true;
+      return { status: 200, json: {} };
+    }
+    return { status: 200, json: req.path.endsWith(holder.space_id as string) ? holder : ours };
   });
-  const result = await client.createSpace(body);
-  expect(result.space_id).toBe("f".repeat(32));
+  const err = await client.createSpace(body).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(SpaceTitleTakenError);
+  expect((err as SpaceTitleTakenError).existing.space_id).toBe("a".repeat(32));
   expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+  expect(server.requests.filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual([`/api/2.0/genie/spaces/${"f".repeat(32)}`]);
 });
 
 test("an ambiguous create without a title is surfaced, not retried", async () => {
@@ -217,17 +258,16 @@ test("a persistent connection reset ends in a connection error", async () => {
 });
 
 test("a refused connection ends in a connection error", async () => {
-  const client = new GenieClient({
-    host: "http://127.0.0.1:1",
-    credentials: credentialsFor({ host: "http://127.0.0.1:1", authType: "pat", token: TOKEN, sources: {} }),
-    minRetryDelayMs: 1,
-    maxRetryDelayMs: 2,
-    maxAttempts: 2,
-  });
+  // The server answers the title listing, then goes away before the POST.
+  const { server: live, client } = await serve(creates([]), { maxRetryDelayMs: 2, maxAttempts: 2 });
+  await client.createSpace({ ...body, title: "First" });
+  await live.close();
+  server = undefined;
+  const before = client.stats().requests;
   const err = await client.createSpace(body).catch((e: unknown) => e);
   expect(isConnectionError(err)).toBe(true);
   // Refused means never sent: the create was retried directly, with no adoption lookup in between.
-  expect(client.stats().requests).toBe(2);
+  expect(client.stats().requests - before).toBe(2);
 });
 
 test("a slow response times out per request and the GET is retried", async () => {
@@ -245,10 +285,39 @@ test("the operation deadline bounds all retries with a timeout error", async () 
   expect(Date.now() - t0).toBeLessThan(1000);
 });
 
-test("a timed-out create is resolved by a lookup, not a blind retry", async () => {
-  const { server, client } = await serve((req, i) => (i === 0 ? { ...ok, delayMs: 300 } : req.method === "GET" ? { status: 200, json: {} } : ok), { requestTimeoutMs: 100 });
-  await client.createSpace(body);
-  expect(server.requests.map((r) => r.method)).toEqual(["POST", "GET", "POST"]);
+test("a timed-out create is never sent again: lookups for its space, then an error saying the next run takes it over", async () => {
+  const { server, client } = await serve(creates([{ ...ok, delayMs: 300 }]), { requestTimeoutMs: 100 });
+  const err = await client.createSpace(body).catch((e: unknown) => e);
+  expect(isTimeout(err)).toBe(true);
+  expect((err as Error).message).toMatch(/the lost request may still complete\. Run again: the next run looks for the space before creating and takes it over/);
+  expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+});
+
+test("a slow commit (the answer outlives the request timeout, the space appears after the first lookup) is found and returned: one POST", async () => {
+  let committed = false;
+  let lookupsAfterPost = 0;
+  let posted = false;
+  const created = spaceRecord({ space_id: "c".repeat(32), title: "Sales" });
+  const { server, client } = await serve(
+    (req) => {
+      if (req.method === "POST") {
+        posted = true;
+        return { ...ok, json: created, delayMs: 2000 }; // answered long after the client gave up
+      }
+      if (isList(req)) {
+        const visible = committed ? [{ ...created, serialized_space: undefined }] : [];
+        // The server commits only after the client's first lookup has seen nothing.
+        if (posted && lookupsAfterPost++ === 0) committed = true;
+        return { status: 200, json: { spaces: visible } };
+      }
+      return { status: 200, json: created };
+    },
+    { requestTimeoutMs: 300, minRetryDelayMs: 20, maxRetryDelayMs: 40 },
+  );
+  const result = await client.createSpace(body);
+  expect(result.space_id).toBe("c".repeat(32));
+  expect(lookupsAfterPost).toBeGreaterThanOrEqual(2);
+  expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
 });
 
 test("an HTML error page still yields a useful error", async () => {
@@ -267,17 +336,21 @@ test("a legacy {error} body gives its message", async () => {
 });
 
 test("a 400 is not retried and reads like the API's own error, with the request id", async () => {
-  const { server, client } = await serve(() => ({
-    status: 400,
-    headers: { "x-request-id": "req-123" },
-    json: { error_code: "INVALID_PARAMETER_VALUE", message: "data_sources.tables must be sorted by identifier" },
-  }));
+  const { server, client } = await serve(
+    creates([
+      {
+        status: 400,
+        headers: { "x-request-id": "req-123" },
+        json: { error_code: "INVALID_PARAMETER_VALUE", message: "data_sources.tables must be sorted by identifier" },
+      },
+    ]),
+  );
   const err = (await client.createSpace(body).catch((e: unknown) => e)) as GenieApiError;
   expect(err.message).toBe(
     'cannot create Genie space "Sales": INVALID_PARAMETER_VALUE: data_sources.tables must be sorted by identifier [HTTP 400 POST /api/2.0/genie/spaces, request-id req-123]',
   );
   expect(err).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE", requestId: "req-123", method: "POST", operation: "create", retryable: false });
-  expect(server.requests).toHaveLength(1);
+  expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
 });
 
 test("a 409 etag conflict is not retried", async () => {

@@ -43,9 +43,9 @@ describe("the packed package", () => {
     fs.rmSync(project, { recursive: true, force: true });
   });
 
-  test("ships the built library, the runtime, the emulator, the harness and the bin — and no sources or tests", () => {
+  test("ships the built library, the runtime, the emulator, the harness, the bin and the docs the README links to — and no sources or tests", () => {
     const files = installPacked(project);
-    for (const f of ["dist/provider/index.js", "dist/provider/index.d.ts", "dist/provider/lib/resources/runtime.js", "dist/provider/tools/emulator/index.js", "dist/provider/tools/harness/index.js", "dist/provider/tools/cli/main.js", "README.md", "package.json"]) {
+    for (const f of ["dist/provider/index.js", "dist/provider/index.d.ts", "dist/provider/lib/resources/runtime.js", "dist/provider/tools/emulator/index.js", "dist/provider/tools/harness/index.js", "dist/provider/tools/cli/main.js", "README.md", "docs/README.md", "docs/resources/genie-space.md", "package.json"]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => f.startsWith("test/") || f.startsWith("provider/") || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);

@@ -1,10 +1,10 @@
 /** The provider's input check on its own: defaults, canonical order, and values unknown during preview. */
 import { aclPrincipalKey } from "../../provider/lib/client";
-import { permissionsInternals } from "../../provider/lib/resources/permissions-runtime";
+import { checkPermissionsInputs as check } from "../../provider/lib/resources/permissions-check";
+import { keyOfSpec, principalOfKey } from "../../provider/lib/resources/permissions-plan";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SPACE = "01f165773d141195a9f0e3c5148d22bf";
-const { check, keyOfSpec, principalOfKey } = permissionsInternals;
 
 test("defaults: authoritative mode and keepManagerAccess; grants in a canonical order whatever the program's order", () => {
   const a = check({}, { spaceId: SPACE, accessControls: [{ userName: "b@x.com", permissionLevel: "CAN_RUN" }, { groupName: "analysts", permissionLevel: "CAN_READ" }] });

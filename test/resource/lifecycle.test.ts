@@ -32,11 +32,19 @@ describe("GenieSpace lifecycle through the provider host", () => {
     return resources;
   }
 
-  test("first up creates every space with one POST each and records outputs", async () => {
+  test("first up creates every space with one POST each (after one look at who the caller is and which titles are taken) and records outputs", async () => {
     const resources = await s.declare(threeSpaces());
     const result = await s.engine.up(resources);
     expect(result.steps.map((x) => x.op).sort()).toEqual(["create", "create", "create"]);
-    expect(s.takeRequests()).toEqual([`POST ${SPACES_PATH}`, `POST ${SPACES_PATH}`, `POST ${SPACES_PATH}`]);
+    // No parentPath: the spaces go to the caller's home folder, which SCIM /Me names; the titles
+    // there are checked against one listing shared by the three creates.
+    expect(s.takeRequests()).toEqual([
+      "GET /api/2.0/preview/scim/v2/Me",
+      `GET ${SPACES_PATH}`,
+      `POST ${SPACES_PATH}`,
+      `POST ${SPACES_PATH}`,
+      `POST ${SPACES_PATH}`,
+    ]);
     const state = s.engine.state();
     expect(state).toHaveLength(3);
     for (const entry of state) {

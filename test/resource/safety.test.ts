@@ -188,3 +188,40 @@ describe("GenieSpace safety through the provider host", () => {
     expect(s.emulator.spaces.get(made.space_id)!.serialized_space).toContain("x.y.old");
   });
 });
+
+describe("provider errors carry the next step the CLI prints", () => {
+  let s: Scenario;
+  afterEach(async () => {
+    await s.close();
+  });
+
+  test("a 403 on create for a table the identity cannot read names the table and the grants to get, not a grant on the space", async () => {
+    // Table-existence mode: only the listed tables exist for this identity (docs/genie-api.md §5.10).
+    s = await startScenario({ emulator: { catalog: ["main.sales.customers"] } });
+    const result = await s.engine.up(await s.declare({ north: { title: "Sales North", warehouseId: "wh1", space: salesSpace(1) } }));
+    expect(result.failed).toBe(1);
+    const error = result.steps[0].error ?? "";
+    expect(error).toMatch(/PERMISSION_DENIED.*main\.sales\.orders_1.*HTTP 403/);
+    expect(error).toMatch(/\n  fix: the caller needs SELECT .* on every table and metric view the space names/);
+    expect(error).not.toMatch(/CAN EDIT/);
+    expect(s.engine.state()).toHaveLength(0);
+  });
+
+  test("an expired token during refresh says where credentials come from", async () => {
+    s = await startScenario();
+    await s.engine.up(await s.declare({ a: { warehouseId: "wh1", space: salesSpace(1) } }));
+    s.emulator.revokeToken(s.emulator.token);
+    const refresh = await s.engine.refresh();
+    expect(refresh.steps[0].error).toMatch(/\n  fix: check the Databricks credentials .*pulumi-genie whoami/);
+  });
+
+  test("an update refused for lack of CAN EDIT says which grant on the space is missing", async () => {
+    s = await startScenario();
+    await s.engine.up(await s.declare({ a: { title: "Locked", warehouseId: "wh1", space: salesSpace(1) } }));
+    const id = s.engine.state()[0].id;
+    s.emulator.spaces.setPermission(id, s.emulator.token, "CAN_RUN");
+    const result = await s.engine.up(await s.declare({ a: { title: "Locked", description: "now with a description", warehouseId: "wh1", space: salesSpace(1) } }));
+    expect(result.failed).toBe(1);
+    expect(result.steps[0].error).toMatch(/\n  fix: the caller needs CAN EDIT on the space/);
+  });
+});

@@ -1,197 +1,148 @@
-// Turns a resolved config into an `Authorization` header value: a PAT as-is, or an OAuth M2M
-// access token obtained with the client_credentials grant (docs/genie-api.md §4).
-import { request } from "undici";
-import type { ResolvedAuthConfig } from "./config";
-import { redactSecrets } from "./redact";
+// Turns a resolved config into request headers: the configured strategy (auth_type), or the first
+// strategy in the SDKs' default order that can sign in. The choice is made once per process and
+// settings, at the first request, with one selection in flight.
+import type { AuthType } from "./attributes";
+import { AuthConfigError, type ResolvedAuthConfig } from "./config";
+import { AuthTokenError } from "./http";
+import { clearDiscoveryCache } from "./oidc";
+import type { CredentialStrategy, HeaderSource, StrategyContext } from "./strategy";
+import { clearTokenCaches } from "./token-cache";
+import { patStrategy } from "./pat";
+import { oauthM2mStrategy } from "./oauth-m2m";
+import { databricksCliStrategy } from "./databricks-cli";
+import { githubOidcStrategy } from "./github-oidc";
+import { envOidcStrategy } from "./env-oidc";
+import { fileOidcStrategy } from "./file-oidc";
+import { azureMsiStrategy } from "./azure-msi";
+import { azureClientSecretStrategy } from "./azure-client-secret";
+import { azureCliStrategy } from "./azure-cli";
+import { googleCredentialsStrategy } from "./google-credentials";
+import { googleIdStrategy } from "./google-id";
 
+/** The SDKs' default order (Go SDK auth_default.go), restricted to the strategies implemented here. */
+export const DEFAULT_ORDER: readonly CredentialStrategy[] = [
+  patStrategy,
+  oauthM2mStrategy,
+  databricksCliStrategy,
+  githubOidcStrategy,
+  envOidcStrategy,
+  fileOidcStrategy,
+  azureMsiStrategy,
+  azureClientSecretStrategy,
+  azureCliStrategy,
+  googleCredentialsStrategy,
+  googleIdStrategy,
+];
+
+/** What a client needs to authenticate a request (a test may hand in just a bearer). */
 export interface Credentials {
-  /** Full header value, "Bearer …". */
+  /** The `Authorization` value alone, "Bearer …". */
   authorization(): Promise<string>;
-  /** Drop a cached OAuth token (called after a 401). */
+  /** Every header a request needs: Authorization and any the method adds (Azure, GCP). */
+  headers?(): Promise<Record<string, string>>;
+  /** Drop cached tokens (called after a 401). */
   invalidate(): void;
 }
 
-/**
- * Failure to obtain an OAuth token. `retryable` is true for transient failures (connection errors,
- * 429, 5xx) — the request that needed the token was never sent, so retrying is always safe.
- */
-export class AuthTokenError extends Error {
-  readonly status?: number;
-  readonly retryable: boolean;
-  constructor(message: string, opts: { status?: number; retryable: boolean }) {
-    super(message);
-    this.name = "AuthTokenError";
-    if (opts.status !== undefined) this.status = opts.status;
-    this.retryable = opts.retryable;
+/** Credentials from a resolved config: all headers, and which strategy is in use. */
+export interface ResolvedCredentials extends Credentials {
+  headers(): Promise<Record<string, string>>;
+  /** The strategy in use (selects it if no request has yet). */
+  method(): Promise<AuthType>;
+}
+
+export interface CredentialsOptions {
+  /** The environment strategies read (PATH, ID-token variables, endpoint overrides); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Strategies whose prerequisites hold, in order, with why the others do not apply (no I/O). */
+export function candidateMethods(config: ResolvedAuthConfig, opts: CredentialsOptions = {}): { candidates: AuthType[]; skipped: Array<{ method: AuthType; why: string }> } {
+  const ctx: StrategyContext = { env: opts.env ?? process.env };
+  const candidates: AuthType[] = [];
+  const skipped: Array<{ method: AuthType; why: string }> = [];
+  for (const s of strategiesFor(config)) {
+    const why = s.missing(config, ctx);
+    if (why === undefined) candidates.push(s.name);
+    else skipped.push({ method: s.name, why });
   }
+  return { candidates, skipped };
 }
 
-interface CachedToken {
-  accessToken: string;
-  /** Refresh from this instant on (expiry minus a safety margin). */
-  refreshAt: number;
-  obtainedAt: number;
+function strategiesFor(config: ResolvedAuthConfig): readonly CredentialStrategy[] {
+  if (config.authType === undefined) return DEFAULT_ORDER;
+  return DEFAULT_ORDER.filter((s) => s.name === config.authType);
 }
 
-interface TokenSlot {
-  token?: CachedToken;
-  inflight?: Promise<CachedToken>;
-}
-
-// Module-level caches so every client in the process (all resources of a `pulumi up`) shares one
-// token per (host, client id) and one in-flight token request.
-const tokenSlots = new Map<string, TokenSlot>();
-const tokenEndpoints = new Map<string, Promise<string>>();
-
-const TOKEN_REQUEST_TIMEOUT_MS = 30_000;
-const DEFAULT_EXPIRES_IN_SECONDS = 3600;
-
-/** Test hook: forget every cached OAuth token and discovered endpoint. */
-export function clearTokenCache(): void {
-  tokenSlots.clear();
-  tokenEndpoints.clear();
-}
-
-export function credentialsFor(config: ResolvedAuthConfig): Credentials {
-  if (config.authType === "pat") {
-    const header = `Bearer ${config.token ?? ""}`;
-    return {
-      authorization: async () => header,
-      invalidate: () => undefined, // a PAT cannot be refreshed
-    };
-  }
-  const host = config.host;
-  const clientId = config.clientId ?? "";
-  const clientSecret = config.clientSecret ?? "";
-  const key = `${host}\u0000${clientId}`;
-  const slot = (): TokenSlot => {
-    let s = tokenSlots.get(key);
-    if (!s) {
-      s = {};
-      tokenSlots.set(key, s);
+async function select(config: ResolvedAuthConfig, ctx: StrategyContext): Promise<{ method: AuthType; source: HeaderSource }> {
+  if (config.authType !== undefined) {
+    const s = strategiesFor(config)[0];
+    const why = s.missing(config, ctx);
+    if (why !== undefined) {
+      const src = config.sources.authType ? ` (from ${config.sources.authType})` : "";
+      throw new AuthConfigError(`auth type "${s.name}"${src} cannot be used: ${why}`);
     }
-    return s;
-  };
-  return {
-    async authorization() {
-      const s = slot();
-      if (s.token && Date.now() < s.token.refreshAt) return `Bearer ${s.token.accessToken}`;
-      if (!s.inflight) {
-        const inflight = fetchToken(host, clientId, clientSecret).finally(() => {
-          if (s.inflight === inflight) s.inflight = undefined;
+    return { method: s.name, source: await s.configure(config, ctx) };
+  }
+  const tried: string[] = [];
+  let transient = false;
+  for (const s of DEFAULT_ORDER) {
+    const why = s.missing(config, ctx);
+    if (why !== undefined) {
+      tried.push(`  - ${s.name}: ${why}`);
+      continue;
+    }
+    try {
+      return { method: s.name, source: await s.configure(config, ctx) };
+    } catch (e) {
+      if (e instanceof AuthTokenError && e.retryable) transient = true;
+      tried.push(`  - ${s.name}: ${(e as Error).message}`);
+    }
+  }
+  throw new AuthTokenError(
+    [
+      `cannot sign in to ${config.host}: no authentication method worked. Tried, in the Databricks SDKs' order:`,
+      ...tried,
+      `Settings: ${describeSources(config)}. ${config.fileNote ?? ""}`.trim(),
+      "Fix the first method you mean to use (or name it with databricks:authType / DATABRICKS_AUTH_TYPE / auth_type in a profile); every method and its settings: docs/authentication.md.",
+    ].join("\n"),
+    { retryable: transient },
+  );
+}
+
+function describeSources(config: ResolvedAuthConfig): string {
+  return Object.entries(config.sources)
+    .map(([attr, source]) => `${attr} from ${source}`)
+    .join(", ");
+}
+
+export function credentialsFor(config: ResolvedAuthConfig, opts: CredentialsOptions = {}): ResolvedCredentials {
+  const ctx: StrategyContext = { env: opts.env ?? process.env };
+  let selected: { method: AuthType; source: HeaderSource } | undefined;
+  let inflight: Promise<{ method: AuthType; source: HeaderSource }> | undefined;
+  const selection = (): Promise<{ method: AuthType; source: HeaderSource }> => {
+    if (selected) return Promise.resolve(selected);
+    if (!inflight) {
+      const p = select(config, ctx)
+        .then((s) => (selected = s))
+        .finally(() => {
+          if (inflight === p) inflight = undefined;
         });
-        s.inflight = inflight;
-        inflight.then(
-          (t) => {
-            s.token = t;
-          },
-          () => undefined,
-        );
-      }
-      const token = await s.inflight;
-      return `Bearer ${token.accessToken}`;
-    },
-    invalidate() {
-      const s = tokenSlots.get(key);
-      if (s) s.token = undefined;
-    },
+      inflight = p;
+    }
+    return inflight;
+  };
+  const headers = async (): Promise<Record<string, string>> => (await selection()).source.headers();
+  return {
+    headers,
+    authorization: async () => (await headers()).authorization,
+    invalidate: () => selected?.source.invalidate(),
+    method: async () => (await selection()).method,
   };
 }
 
-/** Refresh margin: 60 s, or 10 % of the lifetime for short-lived tokens. */
-export function refreshMarginMs(lifetimeMs: number): number {
-  return Math.min(60_000, lifetimeMs * 0.1);
-}
-
-async function fetchToken(host: string, clientId: string, clientSecret: string): Promise<CachedToken> {
-  const endpoint = await tokenEndpointFor(host);
-  const started = Date.now();
-  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString("base64");
-  const what = `cannot get an OAuth token for client "${clientId}" from ${endpoint}`;
-  let status: number;
-  let text: string;
-  try {
-    const res = await request(endpoint, {
-      method: "POST",
-      headers: {
-        authorization: `Basic ${basic}`,
-        "content-type": "application/x-www-form-urlencoded",
-        accept: "application/json",
-      },
-      body: "grant_type=client_credentials&scope=all-apis",
-      headersTimeout: TOKEN_REQUEST_TIMEOUT_MS,
-      bodyTimeout: TOKEN_REQUEST_TIMEOUT_MS,
-    });
-    status = res.statusCode;
-    text = await res.body.text();
-  } catch (e) {
-    // Only the error's code/message are kept: undici error objects are never attached.
-    const err = e as { code?: string; message?: string };
-    throw new AuthTokenError(
-      redactSecrets(`${what}: connection error: ${err.code ?? ""} ${err.message ?? ""}`.replace(/\s+/g, " "), [clientSecret]),
-      { retryable: true },
-    );
-  }
-  let body: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === "object") body = parsed as Record<string, unknown>;
-  } catch {
-    // non-JSON body: reported below as an excerpt
-  }
-  if (status < 200 || status >= 300) {
-    const code = typeof body.error === "string" ? body.error : typeof body.error_code === "string" ? body.error_code : undefined;
-    const desc =
-      typeof body.error_description === "string"
-        ? body.error_description
-        : typeof body.message === "string"
-          ? body.message
-          : text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
-    const hint = status === 400 || status === 401 ? " (check the client id and client secret of the service principal)" : "";
-    throw new AuthTokenError(
-      redactSecrets(`${what}: HTTP ${status}${code ? ` ${code}` : ""}${desc ? `: ${desc}` : ""}${hint}`, [clientSecret]),
-      { status, retryable: status === 429 || status >= 500 },
-    );
-  }
-  const accessToken = body.access_token;
-  if (typeof accessToken !== "string" || accessToken === "") {
-    throw new AuthTokenError(`${what}: the response has no access_token`, { status, retryable: false });
-  }
-  // The CLI's fake OIDC server sends expires_in as a string ("3600"); real servers send a number.
-  const expiresIn = Number(body.expires_in);
-  const lifetimeMs = (Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_EXPIRES_IN_SECONDS) * 1000;
-  return { accessToken, obtainedAt: started, refreshAt: started + lifetimeMs - refreshMarginMs(lifetimeMs) };
-}
-
-/**
- * OIDC discovery: `GET {host}/oidc/.well-known/oauth-authorization-server` → token_endpoint; any failure
- * falls back to the well-known `{host}/oidc/v1/token` (docs/genie-api.md §4 step 1).
- */
-function tokenEndpointFor(host: string): Promise<string> {
-  let cached = tokenEndpoints.get(host);
-  if (!cached) {
-    cached = discoverTokenEndpoint(host);
-    tokenEndpoints.set(host, cached);
-  }
-  return cached;
-}
-
-async function discoverTokenEndpoint(host: string): Promise<string> {
-  const fallback = `${host}/oidc/v1/token`;
-  try {
-    const res = await request(`${host}/oidc/.well-known/oauth-authorization-server`, {
-      method: "GET",
-      headers: { accept: "application/json" },
-      headersTimeout: TOKEN_REQUEST_TIMEOUT_MS,
-      bodyTimeout: TOKEN_REQUEST_TIMEOUT_MS,
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) return fallback;
-    const doc = JSON.parse(text) as { token_endpoint?: unknown };
-    return typeof doc.token_endpoint === "string" && doc.token_endpoint !== "" ? doc.token_endpoint : fallback;
-  } catch {
-    // Do not cache a failed discovery forever: the next token request tries again.
-    tokenEndpoints.delete(host);
-    return fallback;
-  }
+/** Test hook: forget every cached token and discovered endpoint. */
+export function clearTokenCache(): void {
+  clearTokenCaches();
+  clearDiscoveryCache();
 }

@@ -1,7 +1,11 @@
-export { resolveAuthConfig, AuthConfigError, STACK_CONFIG_KEYS, SECRET_SETTINGS } from "./config";
-export type { AuthSettings, ResolvedAuthConfig, AuthType } from "./config";
-export { credentialsFor, clearTokenCache, AuthTokenError, refreshMarginMs } from "./credentials";
-export type { Credentials } from "./credentials";
+export { resolveAuthConfig, AuthConfigError, STACK_CONFIG_KEYS, SECRET_SETTINGS, AUTH_TYPES } from "./config";
+export type { AuthSettings, ResolvedAuthConfig, AuthType, Attribute } from "./config";
+export { ATTRIBUTES, howToSet } from "./attributes";
+export { credentialsFor, clearTokenCache, candidateMethods, DEFAULT_ORDER } from "./credentials";
+export type { Credentials, CredentialsOptions, ResolvedCredentials } from "./credentials";
+export { AuthTokenError } from "./http";
+export { refreshMarginMs } from "./token-cache";
+export { loginCommand } from "./databricks-cli";
 export { describeAuth } from "./describe";
 export { normalizeHost } from "./host";
-export { redactSecrets } from "./redact";
+export { redactSecrets, registerSecret, registerClientCredentials, forgetSecrets } from "./redact";

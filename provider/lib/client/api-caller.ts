@@ -104,6 +104,7 @@ export function followsPossiblyAppliedAttempt(e: unknown): boolean {
 export class ApiCaller {
   readonly host: string;
   readonly operationTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   /** Redacting logger, if one was given. */
   readonly log?: (line: string) => void;
   private readonly credentials: Credentials;
@@ -122,6 +123,7 @@ export class ApiCaller {
     this.host = opts.host.replace(/\/+$/, "");
     this.credentials = opts.credentials;
     this.operationTimeoutMs = opts.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     const requestsPerSecond = opts.requestsPerSecond ?? DEFAULTS.requestsPerSecond;
     this.opts = {
       requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
@@ -227,9 +229,9 @@ export class ApiCaller {
       throw deadlineError("waiting for the client-side rate limit");
     }
 
-    let authorization: string;
+    let authHeaders: Record<string, string>;
     try {
-      authorization = await this.credentials.authorization();
+      authHeaders = this.credentials.headers ? await this.credentials.headers() : { authorization: await this.credentials.authorization() };
     } catch (e) {
       const err = e as { message?: string; retryable?: boolean; status?: number };
       const transient = err.retryable === true;
@@ -246,15 +248,16 @@ export class ApiCaller {
     const timeoutMs = Math.max(1, Math.min(this.opts.requestTimeoutMs, spec.deadline - Date.now()));
     const query = spec.query ? new URLSearchParams(Object.entries(spec.query).filter((kv): kv is [string, string] => kv[1] !== undefined)).toString() : "";
     const headers: Record<string, string> = {
-      authorization,
+      ...authHeaders,
       accept: "application/json",
       "user-agent": this.opts.userAgent,
     };
     const bodyText = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     if (bodyText !== undefined) headers["content-type"] = "application/json";
     if (this.opts.workspaceId) headers["x-databricks-org-id"] = this.opts.workspaceId;
-    // The exact credential in use is scrubbed from anything the server or the network echoes back.
-    const secret = authorization.replace(/^\S+\s+/, "");
+    // The exact credential in use is scrubbed from anything the server or the network echoes back
+    // (with every other live credential, in every form: ../auth/redact.ts).
+    const secret = (authHeaders.authorization ?? "").replace(/^\S+\s+/, "");
 
     this.counters.requests++;
     const started = Date.now();

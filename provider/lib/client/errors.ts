@@ -2,6 +2,7 @@
 // status and `error_code` (docs/genie-api.md §3; Go SDK `apierr`).
 import * as http from "node:http";
 import { redactSecrets } from "../auth";
+import type { GenieSpaceRecord } from "./genie-client";
 
 export type GenieErrorKind =
   | "not-found"
@@ -71,7 +72,7 @@ export class GenieApiError extends Error {
     if (init.label !== undefined) this.label = init.label;
     this.retryable = init.retryable ?? false;
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
-    const hint = HINTS[init.kind];
+    const hint = hintFor(init.kind, init.operation);
     if (hint !== undefined) this.hint = hint;
     if (init.cause !== undefined) {
       this.cause = { ...init.cause, message: redactSecrets(init.cause.message) };
@@ -81,7 +82,6 @@ export class GenieApiError extends Error {
 
 const HINTS: Partial<Record<GenieErrorKind, string>> = {
   unauthenticated: "check the Databricks credentials (token, or OAuth client id/secret) and where they come from (`pulumi-genie whoami`)",
-  "permission-denied": "the caller needs CAN EDIT (update) or CAN MANAGE (trash) on the space, and access to the warehouse and tables",
   "not-found": "the space does not exist or the caller cannot see it (Genie reports missing access as not found)",
   trashed: "the space is in the workspace trash; restore it there, or let Pulumi create a new one",
   "feature-disabled": "Genie is not enabled on this workspace",
@@ -90,6 +90,32 @@ const HINTS: Partial<Record<GenieErrorKind, string>> = {
   timeout: "the workspace did not answer in time; check network access to the host, or raise the timeouts",
   connection: "check network access to the workspace host",
 };
+
+/**
+ * What a 403 means depends on what was asked: creating a space needs no grant on a space, but
+ * SELECT on every table it names and CAN USE on the warehouse (docs/genie-api.md §3, §5.10); an
+ * update needs CAN EDIT on the space, a trash CAN MANAGE.
+ */
+const PERMISSION_HINTS: Partial<Record<GenieOperation, string>> = {
+  create:
+    "the caller needs SELECT (and USE CATALOG / USE SCHEMA) on every table and metric view the space names — the message says which — and CAN USE on the warehouse; grant them, or remove the table from data_sources",
+  update: "the caller needs CAN EDIT on the space, and SELECT on its tables and CAN USE on the warehouse",
+  trash: "the caller needs CAN MANAGE on the space to move it to the trash",
+  read: "the caller needs at least CAN VIEW on the space (CAN EDIT to read its content)",
+  mkdirs: "the caller needs CAN MANAGE (or CAN EDIT) on the parent workspace folder to create a folder in it",
+};
+
+function hintFor(kind: GenieErrorKind, operation: GenieOperation): string | undefined {
+  if (kind === "permission-denied") return PERMISSION_HINTS[operation] ?? "the caller lacks a permission the operation needs (see the message)";
+  return HINTS[kind];
+}
+
+/** The error as a user should read it: its message and, on a line of its own, the next step. */
+export function withFix(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const hint = err instanceof GenieApiError ? err.hint : undefined;
+  return hint && !message.includes(hint) ? `${message}\n  fix: ${hint}` : message;
+}
 
 function subject(operation: GenieOperation, label: string | undefined): string {
   if (operation === "list") return "cannot list Genie spaces";
@@ -234,3 +260,24 @@ export function isUnauthenticated(e: unknown): boolean {
 export function isFeatureDisabled(e: unknown): boolean {
   return asError(e)?.kind === "feature-disabled";
 }
+
+/**
+ * A create found its title already held in its folder (docs/genie-api.md §1.2: titles are unique
+ * per folder, a same-titled newcomer is renamed), so it sent nothing. `existing` is that space,
+ * read in full; `claimedInThisProcess` says a create of this same process made or took it.
+ */
+export class SpaceTitleTakenError extends Error {
+  constructor(
+    readonly existing: GenieSpaceRecord,
+    readonly folder: string,
+    readonly claimedInThisProcess: boolean,
+  ) {
+    super(
+      `cannot create Genie space "${existing.title}": space ${existing.space_id} already has this title in ${folder}` +
+        `${existing.create_time ? ` (created ${existing.create_time})` : ""}. A title is unique within its folder, so another create would only make a renamed duplicate; ` +
+        `nothing was sent.`,
+    );
+    this.name = "SpaceTitleTakenError";
+  }
+}
+

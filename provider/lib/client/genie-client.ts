@@ -13,7 +13,9 @@ import {
 } from "./api-caller";
 import { retryDelayMs } from "./backoff";
 import { CURRENT_USER_PATH, permissionsRequest, type AccessControlRequest, type CurrentUserRecord, type SpacePermissionsRecord } from "./permissions";
-import { GenieApiError, type GenieOperation, isNotFound, isPermissionDenied } from "./errors";
+import { GenieApiError, SpaceTitleTakenError, type GenieOperation, isNotFound, isPermissionDenied } from "./errors";
+import { normalizeFolder, withWorkspacePrefix } from "./folders";
+import { isDedupOf, spaceKey, TitleIndex } from "./title-index";
 
 export interface GenieSpaceRecord {
   space_id: string;
@@ -56,12 +58,16 @@ export type GenieClientStats = ApiCallStats;
 const SPACES_PATH = "/api/2.0/genie/spaces";
 const MKDIRS_PATH = "/api/2.0/workspace/mkdirs";
 const DEFAULT_CLOCK_SKEW_MS = 5_000;
-/** POSTs repeated after a lookup found nothing (each lookup first). */
+/** POSTs sent in all after the API answered a create with a 500 and a lookup found nothing. */
 const MAX_CREATE_ROUNDS = 5;
 
 export class GenieClient {
   readonly host: string;
-  private readonly opts: { operationTimeoutMs: number; clockSkewMs: number };
+  private readonly opts: { operationTimeoutMs: number; requestTimeoutMs: number; clockSkewMs: number };
+  /** Who holds which title in which folder: checked before every create (./title-index). */
+  private readonly titles: TitleIndex;
+  /** The caller's home folder, looked up once (SCIM /Me). */
+  private home?: Promise<string | undefined>;
   /** Pool, rate limiter, auth, retries and error classification (shared with SqlClient). */
   private readonly caller: ApiCaller;
   private readonly log?: (line: string) => void;
@@ -70,7 +76,12 @@ export class GenieClient {
     this.caller = new ApiCaller(opts);
     this.host = this.caller.host;
     this.log = this.caller.log;
-    this.opts = { operationTimeoutMs: this.caller.operationTimeoutMs, clockSkewMs: opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS };
+    this.opts = {
+      operationTimeoutMs: this.caller.operationTimeoutMs,
+      requestTimeoutMs: this.caller.requestTimeoutMs,
+      clockSkewMs: opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS,
+    };
+    this.titles = new TitleIndex(() => this.iterateSpaces(100, "list", undefined, undefined));
   }
 
   stats(): GenieClientStats {
@@ -80,51 +91,76 @@ export class GenieClient {
   // ---- endpoints -------------------------------------------------------------------------
 
   /**
-   * POST /api/2.0/genie/spaces. Never blindly re-POSTs after an ambiguous failure: first looks for
-   * the space the lost attempt may have created and adopts it (docs/reliability.md).
+   * POST /api/2.0/genie/spaces, duplicate-safe (docs/reliability.md "Creates are never duplicated"):
+   *
+   * - Before the POST, the title in the folder is checked against the process's listing
+   *   (./title-index): a space already holding it — most likely made by an earlier, interrupted
+   *   attempt — fails the create with a {@link SpaceTitleTakenError} carrying that space, and
+   *   nothing is sent. Creates of one title and folder in this process run one at a time.
+   * - After an answer that was lost (timeout, reset, 5xx that may follow a commit), the POST is
+   *   never sent again: the listing is polled for a while for the space the lost request made,
+   *   which is then returned; if none appears, the create fails saying so, and the next run's
+   *   check finds the space if the lost request still completes.
+   * - If the server renamed the new space (someone took the title after the listing), the new
+   *   space is trashed again and the create fails with the space holding the title.
    */
   async createSpace(body: CreateSpaceRequest, opts: { createMissingFolder?: boolean } = {}): Promise<GenieSpaceRecord> {
     const startedAt = Date.now();
     const deadline = startedAt + this.opts.operationTimeoutMs;
+    const title = body.title;
+    if (title === undefined) return this.postSpace(body, opts, startedAt, deadline, undefined);
+    const folder = body.parent_path !== undefined ? normalizeFolder(body.parent_path) : await this.homeFolder(deadline);
+    if (folder === undefined) {
+      // Without the caller's home folder there is no key to check; the rename check after the
+      // POST still catches a taken title.
+      return this.postSpace(body, opts, startedAt, deadline, undefined);
+    }
+    return this.titles.withKey(spaceKey(folder, title), async () => {
+      const holder = await this.titleHolder(folder, title, deadline);
+      if (holder) throw new SpaceTitleTakenError(holder, folder, this.titles.isClaimed(holder.space_id));
+      const known = await this.titles.known(folder, title);
+      return this.postSpace(body, opts, startedAt, deadline, { folder, title, known });
+    });
+  }
+
+  /** The POST itself, with the folder retry, the lost-answer lookup and the rename check. */
+  private async postSpace(
+    body: CreateSpaceRequest,
+    opts: { createMissingFolder?: boolean },
+    startedAt: number,
+    deadline: number,
+    key: { folder: string; title: string; known: Set<string> } | undefined,
+  ): Promise<GenieSpaceRecord> {
     const label = body.title;
     const payload = definedFields(body);
     let folderCreated = false;
-    for (let round = 1; ; round++) {
+    let resent = 0;
+    for (;;) {
+      let created: GenieSpaceRecord;
       try {
         const res = await this.call({ operation: "create", label, method: "POST", path: SPACES_PATH, body: payload, deadline, idempotent: false });
-        return this.claim(this.toRecord(res.json, "create", label, "POST", SPACES_PATH));
+        created = this.toRecord(res.json, "create", label, "POST", SPACES_PATH);
       } catch (e) {
         if (e instanceof GenieApiError && isAmbiguousFailure(e)) {
+          // Without a title the lost space cannot be told apart from others: surface, don't guess.
           if (body.title === undefined) {
-            // Without a title the lost space cannot be told apart from others: surface, don't guess.
             e.retryable = false;
             throw e;
           }
-          const found = await this.findCreatedSpace(body, startedAt, deadline);
-          if (found.space) {
-            this.log?.(`create "${label}": request outcome unknown (${e.kind}); adopted space ${found.space.space_id} created by that attempt`);
-            return this.claim(found.space);
+          const lost = await this.awaitLostCreate(body, e, startedAt, deadline, key);
+          if (lost !== "not-created") {
+            // Renamed by the server: the title was taken after the listing, and the one new space
+            // with the de-dup form of it is the one this attempt made.
+            if (lost.title !== body.title && isDedupOf(lost.title, body.title)) {
+              await this.undoRenamedCreate(lost, body.title, key?.folder ?? normalizeFolder(lost.parent_path ?? "/"), deadline);
+            }
+            return this.recordCreated(lost, body);
           }
-          if (found.undated.length > 0) {
-            // Same title and folder, but no create_time to tell a new space from an older one
-            // (older backends): re-sending could duplicate, adopting could take a stranger's space.
-            throw new GenieApiError({
-              kind: e.kind,
-              apiMessage:
-                `the answer to the create was lost (${e.apiMessage}) and spaces ${found.undated.join(", ")} have the same title and folder, ` +
-                `but the API gives no creation time to tell whether one of them was created by this request; not sending the create again to avoid a duplicate. ` +
-                `Check them in the Genie UI, then adopt the right one (adoptSpaceId) or trash it and run again.`,
-              method: "POST",
-              path: SPACES_PATH,
-              operation: "create",
-              label,
-              retryable: false,
-            });
-          }
-          const delay = retryDelayMs(round, this.backoff());
-          if (round >= MAX_CREATE_ROUNDS || Date.now() + delay >= deadline) throw e;
+          // The API answered and made nothing: sending the create again is safe.
+          const delay = retryDelayMs(++resent, this.backoff());
+          if (resent >= MAX_CREATE_ROUNDS || Date.now() + delay >= deadline) throw e;
           this.caller.countRetry();
-          this.log?.(`create "${label}": request outcome unknown (${e.kind}) and no such space exists; retrying POST in ${delay} ms`);
+          this.log?.(`create "${label}": the API failed the create (${e.status} ${e.errorCode}) and made no space; sending it again in ${delay} ms`);
           await sleep(delay);
           continue;
         }
@@ -137,7 +173,98 @@ export class GenieClient {
         }
         throw e;
       }
+      if (body.title !== undefined && created.title !== body.title && isDedupOf(created.title, body.title)) {
+        await this.undoRenamedCreate(created, body.title, key?.folder ?? normalizeFolder(created.parent_path ?? "/"), deadline);
+      }
+      return this.recordCreated(created, body);
     }
+  }
+
+  /**
+   * The server renamed our new space: another space took the title after our listing (a user, or
+   * a late commit of an earlier attempt). Keeping ours would leave two; trash it and report the
+   * space holding the title, as the check before the POST would have.
+   */
+  private async undoRenamedCreate(created: GenieSpaceRecord, title: string, folder: string, deadline: number): Promise<never> {
+    this.log?.(`create "${title}": the server renamed the new space ${created.space_id} to "${created.title}" because the title is taken in ${folder}; trashing it`);
+    try {
+      await this.sendTrash(created.space_id, created.title, deadline);
+      this.titles.recordTrashed(created.space_id);
+    } catch (e) {
+      throw new GenieApiError({
+        kind: "conflict",
+        apiMessage:
+          `"${title}" is already taken in ${folder}, so the server created space ${created.space_id} as "${created.title}", and trashing that duplicate failed ` +
+          `(${e instanceof Error ? e.message : String(e)}). Trash space ${created.space_id} in the Genie UI, then run again.`,
+        method: "POST",
+        path: SPACES_PATH,
+        operation: "create",
+        label: title,
+      });
+    }
+    this.titles.forget(created.space_id);
+    const holder = await this.titleHolder(folder, title, deadline, true);
+    if (holder) throw new SpaceTitleTakenError(holder, folder, this.titles.isClaimed(holder.space_id));
+    throw new GenieApiError({
+      kind: "conflict",
+      apiMessage: `the server renamed the new space to "${created.title}" because "${title}" is taken in ${folder}, but no space with that title can be read; the duplicate was trashed. Run again.`,
+      method: "POST",
+      path: SPACES_PATH,
+      operation: "create",
+      label: title,
+    });
+  }
+
+  private recordCreated(space: GenieSpaceRecord, body: CreateSpaceRequest): GenieSpaceRecord {
+    this.titles.recordCreated(space, normalizeFolder(space.parent_path ?? body.parent_path ?? "/"));
+    return space;
+  }
+
+  /**
+   * The space holding `title` in `folder`, read in full (serialized space included), or undefined.
+   * Listed holders that turn out gone, or that this process trashed, do not count.
+   */
+  private async titleHolder(folder: string, title: string, deadline: number, fresh = false): Promise<GenieSpaceRecord | undefined> {
+    const ids = fresh ? await this.listHolders(folder, title, deadline) : await this.titles.holders(folder, title);
+    for (const id of ids) {
+      let space: GenieSpaceRecord;
+      try {
+        space = await this.readSpace(id, true, title, "create", deadline);
+      } catch (e) {
+        if (isNotFound(e)) {
+          this.titles.forget(id);
+          continue;
+        }
+        throw e;
+      }
+      if (space.title === title && normalizeFolder(space.parent_path ?? folder) === folder) return space;
+    }
+    return undefined;
+  }
+
+  /** Ids of spaces titled exactly `title` in `folder` (or in an unnamed folder), from a fresh listing. */
+  private async listHolders(folder: string, title: string, deadline: number): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const s of this.iterateSpaces(100, "create", title, deadline)) {
+      if (s.title !== title || this.titles.wasTrashed(s.space_id)) continue;
+      if (s.parent_path === undefined || s.parent_path === "" || normalizeFolder(s.parent_path) === folder) ids.push(s.space_id);
+    }
+    return ids;
+  }
+
+  /** The caller's home folder, where a create without parent_path lands (docs/genie-api.md §1.2). */
+  private homeFolder(deadline: number): Promise<string | undefined> {
+    if (!this.home) {
+      this.home = this.currentUser({ timeoutMs: Math.max(1, deadline - Date.now()) }).then(
+        (me) => (typeof me.userName === "string" && me.userName !== "" ? `/Users/${me.userName}` : undefined),
+        (e: unknown) => {
+          this.log?.(`cannot tell the caller's home folder (${e instanceof Error ? e.message : String(e)}); creates without a parent path are checked after the POST only`);
+          this.home = undefined;
+          return undefined;
+        },
+      );
+    }
+    return this.home;
   }
 
   /** GET /api/2.0/genie/spaces/{id}; `includeSerializedSpace` also returns the etag (docs/genie-api.md §5.3). */
@@ -186,6 +313,14 @@ export class GenieClient {
     assertSpaceId(spaceId);
     const label = opts.label ?? spaceId;
     const deadline = Date.now() + this.opts.operationTimeoutMs;
+    const result = await this.sendTrash(spaceId, label, deadline);
+    // Reads keep showing a trashed space as live for a while (docs/genie-api.md §5.4): the title
+    // check of a later create in this process must not take it for the title's holder.
+    this.titles.recordTrashed(spaceId);
+    return result;
+  }
+
+  private async sendTrash(spaceId: string, label: string, deadline: number): Promise<{ alreadyGone: boolean }> {
     try {
       await this.call({ operation: "trash", label, method: "DELETE", path: spacePath(spaceId), deadline, idempotent: true });
       return { alreadyGone: false };
@@ -295,41 +430,115 @@ export class GenieClient {
     } while (pageToken !== undefined);
   }
 
-  /** The space an ambiguous create attempt may have made: same title (or its de-dup form) and folder, created since we started. */
   /**
-   * After a create whose answer was lost: the space that attempt may have made — same title and
-   * folder, created since the attempt began, not already returned to another create in this
-   * process. `undated` lists same-title candidates the API gave no create_time for.
+   * After a create whose answer was lost: the space that request made — the title (or the
+   * server's de-dup form of it) in the folder, not a holder of the key before the POST, created
+   * since the attempt began, not already returned to another create. Never POSTs again while the
+   * request may still be in flight (a reset, a timeout, a gateway's 502/504): the listing is polled
+   * for up to one request timeout, within the operation deadline, and if nothing appears the create
+   * fails — the next run's title check finds the space if the lost request completes after all.
+   * Only when the API itself answered (a 500 with its JSON error body: its handling is over) and
+   * nothing was made is the POST sent again.
    */
-  private async findCreatedSpace(
+  private async awaitLostCreate(
     body: CreateSpaceRequest,
+    failure: GenieApiError,
     startedAt: number,
     deadline: number,
-  ): Promise<{ space?: GenieSpaceRecord; undated: string[] }> {
-    const wantedParent = body.parent_path !== undefined ? normalizeFolder(body.parent_path) : undefined;
+    key: { folder: string; known: Set<string> } | undefined,
+  ): Promise<GenieSpaceRecord | "not-created"> {
+    const title = body.title as string;
+    const folder = key?.folder ?? (body.parent_path !== undefined ? normalizeFolder(body.parent_path) : undefined);
+    const finished = failure.status === 500 && failure.errorCode !== undefined;
+    const settleUntil = finished ? 0 : Math.min(deadline, Date.now() + this.opts.requestTimeoutMs);
+    for (let round = 1; ; round++) {
+      const found = await this.findLostCreate(title, folder, failure, startedAt, deadline, key?.known);
+      if (found) {
+        this.log?.(`create "${title}": request outcome unknown (${failure.kind}); adopted space ${found.space_id} created by that attempt`);
+        return found;
+      }
+      const wait = retryDelayMs(round, this.backoff());
+      if (Date.now() + wait >= settleUntil) break;
+      this.log?.(`create "${title}": request outcome unknown (${failure.kind}) and no such space yet; looking again in ${wait} ms`);
+      await sleep(wait);
+    }
+    if (finished) return "not-created";
+    // The lost request may still add a space under this title: a later create must list afresh.
+    this.titles.invalidate();
+    throw new GenieApiError({
+      kind: failure.kind,
+      apiMessage:
+        `the answer to the create was lost (${failure.apiMessage}) and no space titled "${title}" has appeared${folder ? ` in ${folder}` : ""}; ` +
+        `not sending the create again, because the lost request may still complete. Run again: the next run looks for the space before creating ` +
+        `and takes it over if that request created it.`,
+      method: "POST",
+      path: SPACES_PATH,
+      operation: "create",
+      label: title,
+      retryable: false,
+      status: failure.status,
+      errorCode: failure.errorCode,
+      requestId: failure.requestId,
+    });
+  }
+
+  /** One look (see awaitLostCreate) through a fresh listing. */
+  private async findLostCreate(
+    title: string,
+    folder: string | undefined,
+    failure: GenieApiError,
+    startedAt: number,
+    deadline: number,
+    known: Set<string> | undefined,
+  ): Promise<GenieSpaceRecord | undefined> {
     const notBefore = startedAt - this.opts.clockSkewMs;
-    const claimed = claimedSpaces(this.host);
-    let best: { id: string; created: number } | undefined;
+    const candidates: { space: GenieSpaceRecord; created: number }[] = [];
     const undated: string[] = [];
-    for await (const s of this.iterateSpaces(100, "create", body.title, deadline)) {
-      if (claimed.has(s.space_id) || !titleMatches(s.title, body.title ?? "")) continue;
-      if (wantedParent !== undefined && normalizeFolder(s.parent_path ?? "") !== wantedParent) continue;
+    for await (const s of this.iterateSpaces(100, "create", title, deadline)) {
+      if (this.titles.isClaimed(s.space_id) || known?.has(s.space_id)) continue;
+      if (s.title !== title && !isDedupOf(s.title, title)) continue;
+      if (folder !== undefined && normalizeFolder(s.parent_path ?? "") !== folder) continue;
       const created = s.create_time ? Date.parse(s.create_time) : NaN;
       if (Number.isNaN(created)) {
         undated.push(s.space_id);
         continue;
       }
-      if (created < notBefore) continue;
-      if (!best || created < best.created) best = { id: s.space_id, created };
+      if (created >= notBefore) candidates.push({ space: s, created });
     }
-    if (!best) return { undated };
-    return { space: await this.readSpace(best.id, true, body.title ?? best.id, "create", deadline), undated };
-  }
-
-  /** Records that a create in this process returned this space, so no other lost create adopts it. */
-  private claim(space: GenieSpaceRecord): GenieSpaceRecord {
-    claimedSpaces(this.host).add(space.space_id);
-    return space;
+    if (candidates.length > 1) {
+      // Two new spaces with this title since the POST: one is ours, the other someone else's,
+      // and nothing tells them apart. Never guess (or trash) here.
+      const ids = candidates.map((c) => `${c.space.space_id} ("${c.space.title}")`).join(", ");
+      throw new GenieApiError({
+        kind: failure.kind,
+        apiMessage:
+          `the answer to the create was lost (${failure.apiMessage}) and spaces ${ids} have appeared with this title in the folder since it was sent; ` +
+          `one of them is most likely the space it created, but nothing tells which. Check them in the Genie UI, then adopt the right one (adoptSpaceId) or trash it and run again.`,
+        method: "POST",
+        path: SPACES_PATH,
+        operation: "create",
+        label: title,
+        retryable: false,
+      });
+    }
+    if (candidates.length === 1) return this.readSpace(candidates[0].space.space_id, true, title, "create", deadline);
+    if (undated.length > 0) {
+      // Same title and folder, but no create_time to tell a new space from an older one
+      // (older backends): adopting could take a stranger's space, re-sending could duplicate.
+      throw new GenieApiError({
+        kind: failure.kind,
+        apiMessage:
+          `the answer to the create was lost (${failure.apiMessage}) and spaces ${undated.join(", ")} have the same title and folder, ` +
+          `but the API gives no creation time to tell whether one of them was created by this request; not sending the create again to avoid a duplicate. ` +
+          `Check them in the Genie UI, then adopt the right one (adoptSpaceId) or trash it and run again.`,
+        method: "POST",
+        path: SPACES_PATH,
+        operation: "create",
+        label: title,
+        retryable: false,
+      });
+    }
+    return undefined;
   }
 
   private backoff() {
@@ -367,26 +576,6 @@ function definedFields<T extends object>(o: T): Partial<T> {
   return out;
 }
 
-/** Genie stores `parent_path` without the `/Workspace` prefix (docs/genie-api.md §1.1). */
-export function normalizeFolder(path: string): string {
-  let p = path.trim().replace(/\/+$/, "");
-  if (p === "/Workspace" || p.startsWith("/Workspace/")) p = p.slice("/Workspace".length);
-  return p === "" ? "/" : p;
-}
-
-/** Workspace APIs address folders with the `/Workspace` prefix. */
-export function withWorkspacePrefix(path: string): string {
-  const p = normalizeFolder(path.startsWith("/") ? path : `/${path}`);
-  return p === "/" ? "/Workspace" : `/Workspace${p}`;
-}
-
-/** Exact title, or the server's same-folder de-dup form `<title> YYYY-MM-DD HH:MM:SS` (docs/genie-api.md §5.6). */
-function titleMatches(actual: string, wanted: string): boolean {
-  if (actual === wanted) return true;
-  return actual.startsWith(`${wanted} `) && /^ \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(actual.slice(wanted.length));
-}
-
-/** 404 RESOURCE_DOES_NOT_EXIST on create, or the legacy 400 "Tree node with path … does not exist" (docs/genie-api.md §3). */
 /**
  * A missing parent folder (docs/genie-api.md §3: 404 RESOURCE_DOES_NOT_EXIST on newer backends, 400
  * "Tree node with path … does not exist" on older ones). On create the space does not exist yet,
@@ -398,12 +587,4 @@ function isMissingFolderError(e: unknown, folder: string, operation: "create" | 
   if (e.status === 400 && /Tree node with path .* does not exist/i.test(e.apiMessage)) return true;
   if (e.status !== 404 || e.kind !== "not-found") return false;
   return operation === "create" || e.apiMessage.includes(normalizeFolder(folder));
-}
-
-/** Ids of spaces creates in this process returned, per host (see findCreatedSpace). */
-const claimedByHost = new Map<string, Set<string>>();
-function claimedSpaces(host: string): Set<string> {
-  let set = claimedByHost.get(host);
-  if (!set) claimedByHost.set(host, (set = new Set()));
-  return set;
 }

@@ -1,7 +1,10 @@
-export { GenieClient, normalizeFolder, withWorkspacePrefix } from "./genie-client";
+export { GenieClient } from "./genie-client";
+export { normalizeFolder, withWorkspacePrefix } from "./folders";
 export type { GenieSpaceRecord, CreateSpaceRequest, UpdateSpaceRequest, GenieClientOptions, GenieClientStats } from "./genie-client";
 export {
   GenieApiError,
+  SpaceTitleTakenError,
+  withFix,
   parseErrorBody,
   kindForStatus,
   isNotFound,

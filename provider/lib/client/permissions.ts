@@ -3,10 +3,13 @@
 // The requests go through GenieClient's own call machinery (rate limit, retries, error
 // classification, redaction); this module holds the paths, the shapes and the pure helpers.
 
-/** The levels Genie spaces accept (UI: CAN VIEW = CAN_READ). */
-export type GeniePermissionLevel = "CAN_READ" | "CAN_RUN" | "CAN_EDIT" | "CAN_MANAGE";
+/**
+ * The levels Genie spaces accept, lowest first (the UI's "Can view" is CAN_READ). The library's one
+ * list: the level type, the ranking and every message that names the levels derive from it.
+ */
+export const GENIE_PERMISSION_LEVELS = ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"] as const;
 
-export const GENIE_PERMISSION_LEVELS: readonly GeniePermissionLevel[] = ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"];
+export type GeniePermissionLevel = (typeof GENIE_PERMISSION_LEVELS)[number];
 
 /** One principal, named the API's way: exactly one of the three fields. */
 export interface AclPrincipal {
@@ -55,15 +58,13 @@ export function permissionsPath(spaceId: string): string {
   return `${PERMISSIONS_PATH}/${encodeURIComponent(spaceId)}`;
 }
 
-const RANK: Record<GeniePermissionLevel, number> = { CAN_READ: 1, CAN_RUN: 2, CAN_EDIT: 3, CAN_MANAGE: 4 };
-
 export function isGeniePermissionLevel(value: unknown): value is GeniePermissionLevel {
   return typeof value === "string" && (GENIE_PERMISSION_LEVELS as readonly string[]).includes(value);
 }
 
-/** `a` ranks above `b` (CAN_READ < CAN_RUN < CAN_EDIT < CAN_MANAGE). */
+/** `a` ranks above `b`, in the order of {@link GENIE_PERMISSION_LEVELS}. */
 export function levelAbove(a: GeniePermissionLevel, b: GeniePermissionLevel): boolean {
-  return RANK[a] > RANK[b];
+  return GENIE_PERMISSION_LEVELS.indexOf(a) > GENIE_PERMISSION_LEVELS.indexOf(b);
 }
 
 // ---- principal keys: the one vocabulary for naming a principal in maps and sets -------------
@@ -106,7 +107,7 @@ export function describePrincipalKey(key: string): string {
 }
 
 /** Grants in a stable order (by principal key), so requests and state compare equal however they were built. */
-export function sortedByPrincipal<T>(grants: Map<string, T>): [string, T][] {
+export function sortedByPrincipal<T>(grants: ReadonlyMap<string, T>): [string, T][] {
   return [...grants.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -150,7 +151,7 @@ export function currentPrincipalKey(me: CurrentUserRecord): string | undefined {
 }
 
 /** The request list for a map of grants, in a stable order. */
-export function accessControlRequests(grants: Map<string, GeniePermissionLevel>): AccessControlRequest[] {
+export function accessControlRequests(grants: ReadonlyMap<string, GeniePermissionLevel>): AccessControlRequest[] {
   return sortedByPrincipal(grants).map(([key, level]) => ({ ...aclPrincipalOf(key), permission_level: level }));
 }
 

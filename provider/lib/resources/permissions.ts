@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { GeniePermissionLevel } from "../client/permissions";
 import { genieSpacePermissionsProviderShim } from "./permissions-shim";
 
-/** Genie space permission levels (the UI's "Can view" is CAN_READ). */
-export type GenieSpacePermissionLevel = "CAN_READ" | "CAN_RUN" | "CAN_EDIT" | "CAN_MANAGE";
+/** A Genie space permission level as the permissions API names it, e.g. "CAN_RUN" (the UI's "Can view" is CAN_READ). */
+export type GenieSpacePermissionLevel = GeniePermissionLevel;
 
 /** One grant: exactly one of `userName`, `groupName` or `servicePrincipalName`, and its level. */
 export interface GenieSpaceAccessControl {

@@ -6,8 +6,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 // The API returns folders without the `/Workspace` prefix (docs/genie-api.md §1.1); compare them so.
-import { isNotFound, normalizeFolder, type GenieClient, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
+import { GenieApiError, isNotFound, normalizeFolder, SpaceTitleTakenError, withFix, type GenieClient, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
 import { compareSpaces, fromSerializedSpace, isValidId, normalizeSpace, toSerializedSpace } from "../space";
+import { genieSpacePermissions as permissionsRuntime } from "./permissions-runtime";
 import { assertSameWorkspace as assertWorkspace, configureProvider, isUnknown, providerClient as client, UNKNOWN } from "./context";
 
 /** Checked inputs: what `check` returns and the engine stores as the resource's inputs. */
@@ -225,19 +226,59 @@ async function create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.C
   const spec = inputs as unknown as SpaceSpec;
   const c = client();
   if (spec.adoptSpaceId) return adopt(spec, c);
-  const record = await c.createSpace({
-    title: spec.title,
-    description: spec.description,
-    warehouse_id: spec.warehouseId,
-    parent_path: spec.parentPath,
-    serialized_space: spec.serializedSpace,
-  });
+  let record: GenieSpaceRecord;
+  try {
+    record = await c.createSpace({
+      title: spec.title,
+      description: spec.description,
+      warehouse_id: spec.warehouseId,
+      parent_path: spec.parentPath,
+      serialized_space: spec.serializedSpace,
+    });
+  } catch (err) {
+    if (err instanceof SpaceTitleTakenError) return takeOverOrRefuse(spec, err, c);
+    throw err;
+  }
   const state = toState(record, spec, c.host);
   if (record.title !== spec.title) {
-    // docs/genie-api.md §1.2: a same-titled space in the folder makes the backend append a timestamp.
-    console.log(`warning: Genie renamed space ${record.space_id} to "${record.title}" because "${spec.title}" already exists in ${state.parentPath}.`);
+    console.log(`warning: Genie stored space ${record.space_id} with the title "${record.title}" instead of "${spec.title}".`);
   }
   return { id: record.space_id, outs: state };
+}
+
+/**
+ * The declared title is already held in the declared folder, so the client sent no POST. When the
+ * holder is exactly what this resource declares (title, folder, warehouse, description, content),
+ * it is the space an earlier attempt of this create made before its answer was lost — a cancelled
+ * CI job, a killed provider, a POST that outlived its deadline, all of which leave Pulumi's state
+ * without it — and the create converges on it. Anything else stops here, naming the space and how
+ * to adopt it (docs/reliability.md "Creates are never duplicated").
+ */
+function takeOverOrRefuse(spec: SpaceSpec, taken: SpaceTitleTakenError, c: GenieClient): pulumi.dynamic.CreateResult {
+  const existing = taken.existing;
+  const id = existing.space_id;
+  const where = `"${spec.title}" in ${taken.folder}`;
+  if (taken.claimedInThisProcess) {
+    throw new Error(
+      `cannot create Genie space ${where}: another resource of this deployment already created or adopted space ${id} with that title and folder. ` +
+        `A title is unique within its folder: give one of the two resources another title or parentPath.`,
+    );
+  }
+  const current = bodyOf(existing) === undefined ? undefined : toState(existing, spec, c.host);
+  if (current && specChanges(spec, current).length === 0) {
+    console.log(
+      `Genie space ${id} (${where}) already exists exactly as declared — created by an earlier run whose answer was lost — so it is taken over instead of created again.`,
+    );
+    return { id, outs: current };
+  }
+  const differs = current ? `it differs from this resource (${specChanges(spec, current).join(", ")})` : "this identity cannot read its content (CAN EDIT needed)";
+  throw new Error(
+    `cannot create Genie space ${where}: space ${id} already has that title in that folder${existing.create_time ? ` (created ${existing.create_time})` : ""}, ` +
+      `and ${differs}. A title is unique within its folder, so nothing was created. ` +
+      `If it is this resource's space (an interrupted earlier run made it), adopt it: set adoptSpaceId: "${id}" on this GenieSpace ` +
+      `— for space files deployed by a stack: pulumi config set --path 'genie:adopt.<this resource's name>' ${id} — and run pulumi up again. ` +
+      `Otherwise change this resource's title or parentPath, or trash space ${id}.`,
+  );
 }
 
 async function adopt(spec: SpaceSpec, c: GenieClient): Promise<pulumi.dynamic.CreateResult> {
@@ -341,11 +382,27 @@ async function remove(id: string, props: Record<string, unknown>): Promise<void>
 }
 
 function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return withFix(err);
+}
+
+/**
+ * The engine shows a provider error's message and nothing else, so an API error gets the same
+ * next step the CLI prints (`fix: …`) in its message before it leaves the provider.
+ */
+export function withNextSteps<M extends Record<string, (...args: never[]) => Promise<unknown>>>(methods: M): M {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(methods)) {
+    wrapped[name] = (...args: never[]) =>
+      method(...args).catch((err: unknown) => {
+        if (!(err instanceof GenieApiError) || !err.hint) throw err;
+        throw Object.assign(new Error(withFix(err)), { name: err.name });
+      });
+  }
+  return wrapped as M;
 }
 
 /** The methods the shim calls. */
-export const genieSpace = {
+export const genieSpace = withNextSteps({
   configure: configureProvider,
   check: (olds: Record<string, unknown>, news: Record<string, unknown>) => Promise.resolve(check(olds, news)),
   diff: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => Promise.resolve().then(() => diff(id, olds, news)),
@@ -353,6 +410,6 @@ export const genieSpace = {
   read,
   update,
   delete: remove,
-};
+});
 
-export { genieSpacePermissions } from "./permissions-runtime";
+export const genieSpacePermissions = withNextSteps(permissionsRuntime);

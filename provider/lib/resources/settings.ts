@@ -5,7 +5,7 @@
  * `configure`, from the PULUMI_CONFIG environment variable. Credentials are resolved here, in the
  * provider process, so they never reach the serialized provider or state.
  */
-import { STACK_CONFIG_KEYS, type AuthSettings } from "../auth";
+import { AUTH_TYPES, STACK_CONFIG_KEYS, type AuthSettings } from "../auth";
 
 export interface ProviderSettings {
   auth: AuthSettings;
@@ -27,8 +27,8 @@ export const CONFIG_KEYS = {
 export function settingsFromConfig(get: ConfigLookup): ProviderSettings {
   const auth: Record<string, string | undefined> = {};
   for (const [attr, key] of Object.entries(STACK_CONFIG_KEYS)) auth[attr] = get(key);
-  if (auth.authType !== undefined && auth.authType !== "pat" && auth.authType !== "oauth-m2m") {
-    throw new Error(`${STACK_CONFIG_KEYS.authType} must be "pat" or "oauth-m2m" (got "${auth.authType}").`);
+  if (auth.authType !== undefined && !(AUTH_TYPES as readonly string[]).includes(auth.authType)) {
+    throw new Error(`${STACK_CONFIG_KEYS.authType} must be one of ${AUTH_TYPES.join(", ")} (got "${auth.authType}").`);
   }
   return {
     auth: auth as AuthSettings,

@@ -17,6 +17,7 @@ import { fromSerializedSpace, loadSpaceFiles, SpaceFileError, toSerializedSpace,
 import { checkTargetFile } from "./create";
 import { nameFromTitle, parseTemplatize } from "./export";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
+import { writeConfined } from "./safe-path";
 import { checkSelector, fetchSpace } from "./show";
 import { addWorkspaceOptions, clientFor, resolveWorkspace, workspaceOptionsFrom, type WorkspaceOptions } from "./workspace";
 
@@ -110,8 +111,7 @@ export async function cloneSpace(opts: CloneOptions): Promise<CloneResult> {
   }, { variables: opts.templatize ?? {} });
 
   if (file) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `# Cloned by pulumi-genie from space ${record.space_id} ("${record.title}") in ${sourceWs.auth.host}; ids regenerated: a new space.\n${yaml}`);
+    writeConfined(path.dirname(file), path.basename(file), `# Cloned by pulumi-genie from space ${record.space_id} ("${record.title}") in ${sourceWs.auth.host}; ids regenerated: a new space.\n${yaml}`, { what: "--to-file", overwrite: !!opts.force });
     return { sourceId: record.space_id, title, name, file, host: sourceWs.auth.host };
   }
 

@@ -11,6 +11,7 @@ import type { Command } from "commander";
 import { fromSerializedSpace, SpaceValidationError, toSerializedSpace, toSpaceYaml, type SpaceInput } from "../../lib/space";
 import { nameFromTitle } from "./export";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
+import { confinedPath, writeConfined } from "./safe-path";
 import { addWorkspaceOptions, clientFor, resolveWorkspace, workspaceOptionsFrom, type WorkspaceOptions } from "./workspace";
 
 export interface CreateOptions extends WorkspaceOptions {
@@ -50,8 +51,12 @@ export function prototypeSpace(opts: Pick<CreateOptions, "tables" | "questions" 
   return input as unknown as SpaceInput;
 }
 
-/** The --save-config target, refused when it exists (unless --force) — checked before the space is made. */
+/**
+ * The --save-config target, refused when it exists (unless --force) or is a link (never written
+ * through, even with --force) — checked before the space is made.
+ */
 export function checkTargetFile(file: string, force: boolean | undefined, flag: string): void {
+  confinedPath(path.dirname(file), path.basename(file), flag);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new CliError(`${flag} ${file} is a folder: give a file path such as ${path.join(file, "space.yaml")}`, 2);
   if (fs.existsSync(file) && !force) throw new CliError(`${flag} ${file} already exists: nothing was created or written\n  fix: choose another path, or pass --force to overwrite it`, 2);
 }
@@ -103,10 +108,9 @@ export async function createPrototype(opts: CreateOptions): Promise<CreateResult
       parentPath: opts.parentPath,
       definition: fromSerializedSpace(record.serialized_space ?? serialized),
     });
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `# Prototype made by \`pulumi-genie create\` in ${workspace.auth.host} as space ${record.space_id}.\n` +
+    writeConfined(path.dirname(file), path.basename(file), `# Prototype made by \`pulumi-genie create\` in ${workspace.auth.host} as space ${record.space_id}.\n` +
       `# To manage it with Pulumi instead of creating a second one, adopt it in the stack:\n` +
-      `#   pulumi config set --path 'genie:adopt.${name}' ${record.space_id}\n${yaml}`);
+      `#   pulumi config set --path 'genie:adopt.${name}' ${record.space_id}\n${yaml}`, { what: "--save-config", overwrite: !!opts.force });
     result.file = file;
   }
   return result;

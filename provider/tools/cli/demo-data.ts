@@ -4,8 +4,13 @@
  * matching space file, so a newcomer can try the whole journey before pointing spaces at real
  * data. Registered as `demo-data` because `demo` is the repository's main job.
  *
- * setup is idempotent (tables already there are left as they are); cleanup only ever drops the
+ * setup is idempotent (tables already there are left as they are, an unchanged space file too),
+ * so the command `status` suggests restores what `cleanup` removed; cleanup only ever drops the
  * demo tables by name, and is a dry run unless --execute.
+ *
+ * The space file names its tables through the stack variables (`${catalog}`, `${schema}`,
+ * `${warehouse_id}`, `${folder}`), like `init`'s example space: it lives in the folder every stack
+ * deploys, so each stack puts it on its own catalog, never on dev's tables.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,6 +19,9 @@ import { credentialsFor } from "../../lib/auth";
 import { SqlClient, SqlStatementError, type SqlClientOptions, type StatementResult } from "../../lib/client";
 import { checkTargetFile } from "./create";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
+import { isInside, readRegularFile, writeConfined } from "./safe-path";
+import { projectStacks, readStackFile, stackVariables } from "./stack-config";
+import { stackSpacesDir } from "./stack-edit";
 import { addWorkspaceOptions, resolveWorkspace, workspaceOptionsFrom, type WorkspaceOptions } from "./workspace";
 
 export interface DemoDataOptions extends WorkspaceOptions {
@@ -94,18 +102,38 @@ interface Target {
   warehouseId: string;
 }
 
-/** Required flags, checked before any request; names restricted so they are safe inside SQL text. */
+/**
+ * Required flags, checked before any request; names restricted so they are safe inside SQL text.
+ * With --stack, a flag left out takes the stack's own `genie:variables` value.
+ */
 function checkTarget(opts: DemoDataOptions, action: string): Target {
+  const fromStack = opts.stack ? stackVariables(readStackFile(opts.stack, opts.projectDir ?? process.cwd())) : {};
+  const catalog = opts.catalog ?? fromStack.catalog;
+  const schema = opts.schema ?? fromStack.schema;
+  const warehouseId = opts.warehouseId ?? fromStack.warehouse_id;
   const missing = [
-    !opts.catalog && "--catalog C",
-    !opts.schema && "--schema S",
-    !opts.warehouseId?.trim() && "--warehouse-id W (SQL Warehouses → your warehouse → Overview → ID)",
+    !catalog && "--catalog C",
+    !schema && "--schema S",
+    !warehouseId?.trim() && "--warehouse-id W (SQL Warehouses → your warehouse → Overview → ID)",
   ].filter(Boolean);
-  if (missing.length) throw new CliError(`demo-data ${action} needs ${missing.join(", ")}`, 2);
-  for (const [flag, value] of [["--catalog", opts.catalog!], ["--schema", opts.schema!]]) {
+  if (missing.length) {
+    const viaStack = opts.stack ? ` (stack ${opts.stack}'s genie:variables do not name them either)` : " (or --stack S to take them from that stack's genie:variables)";
+    throw new CliError(`demo-data ${action} needs ${missing.join(", ")}${viaStack}`, 2);
+  }
+  for (const [flag, value] of [["--catalog", catalog!], ["--schema", schema!]]) {
     if (!IDENTIFIER.test(value)) throw new CliError(`${flag} "${value}" is not a plain identifier: use letters, digits and underscores`, 2);
   }
-  return { catalog: opts.catalog!.toLowerCase(), schema: opts.schema!.toLowerCase(), warehouseId: opts.warehouseId!.trim() };
+  return { catalog: catalog!.toLowerCase(), schema: schema!.toLowerCase(), warehouseId: warehouseId!.trim() };
+}
+
+/** The exact `setup` command for these options, ready to paste (what `status` suggests). */
+export function setupCommand(opts: DemoDataOptions, t: Target): string {
+  const quote = (v: string) => (/^[A-Za-z0-9_./:@=-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
+  const args = ["pulumi-genie", "demo-data", "setup", "--catalog", t.catalog, "--schema", t.schema, "--warehouse-id", t.warehouseId];
+  for (const [flag, value] of [["--stack", opts.stack], ["--profile", opts.profile], ["--host", opts.host], ["--project", opts.projectDir], ["--space-file", opts.spaceFile]] as const) {
+    if (value !== undefined) args.push(flag, value);
+  }
+  return args.map(quote).join(" ");
 }
 
 function sqlClient(opts: DemoDataOptions): SqlClient {
@@ -113,16 +141,25 @@ function sqlClient(opts: DemoDataOptions): SqlClient {
   return new SqlClient({ ...opts.sqlOptions, host: ws.auth.host, credentials: credentialsFor(ws.auth), workspaceId: ws.auth.workspaceId });
 }
 
-/** The space file matching the demo tables (literal names: it belongs to this one schema). */
-export function demoSpaceYaml(t: Target): string {
-  const id = (table: string) => `${t.catalog}.${t.schema}.${table}`;
-  return `# Made by \`pulumi-genie demo-data setup\`: a space on the demo tables in ${t.catalog}.${t.schema}.
-# Remove them with \`pulumi-genie demo-data cleanup --catalog ${t.catalog} --schema ${t.schema} --warehouse-id ${t.warehouseId} --execute\`
-# after \`pulumi destroy\` (or after deleting this file and running \`pulumi up\`).
+/** Variables the demo space file uses; every stack deploying it needs each of them. */
+const SPACE_VARIABLES = ["catalog", "schema", "warehouse_id", "folder"] as const;
+
+/**
+ * The space file on the demo tables. It is the same for every catalog and schema: each stack
+ * deploying it brings its own values, so `setup` can write it again unchanged.
+ */
+export function demoSpaceYaml(): string {
+  const id = (table: string) => `\${catalog}.\${schema}.${table}`;
+  return `# Made by \`pulumi-genie demo-data setup\`: a space on the demo tables (customers, orders, products).
+# \${catalog}, \${schema}, \${warehouse_id} and \${folder} come from each stack's genie:variables, so
+# a stack deploys it on the demo tables of its own catalog and schema: run \`demo-data setup\`
+# against that stack's workspace before its \`pulumi up\`. Remove the tables with
+# \`pulumi-genie demo-data cleanup --execute\` (the flags you gave setup) after \`pulumi destroy\`.
 name: genie_demo
 title: Genie demo sales
 description: Demo data from pulumi-genie — customers, products and orders.
-warehouse_id: ${t.warehouseId}
+warehouse_id: \${warehouse_id}
+parent_path: \${folder}
 
 config:
   sample_questions:
@@ -152,6 +189,33 @@ instructions:
       sql: "\`orders\`.\`product_id\` = \`products\`.\`product_id\`"
       relationship: many_to_one
 `;
+}
+
+/**
+ * What each stack deploying the space file will put it on, and what a stack lacks for it: the
+ * file is shared, the tables are not.
+ */
+function stackNotes(file: string, t: Target, projectDir: string): string[] {
+  const notes: string[] = [];
+  for (const stack of projectStacks(projectDir)) {
+    const deployed = stackSpacesDir(stack, projectDir) ?? path.join(projectDir, "spaces");
+    if (!isInside(deployed, file)) continue;
+    let vars: Record<string, string>;
+    try {
+      vars = stackVariables(readStackFile(stack, projectDir));
+    } catch {
+      continue;
+    }
+    const missing = SPACE_VARIABLES.filter((v) => vars[v] === undefined);
+    if (missing.length) {
+      notes.push(`stack ${stack} lacks genie:variables ${missing.join(", ")} for this file: ${missing.map((m) => `pulumi config set --path 'genie:variables.${m}' <value> --stack ${stack}`).join("; ")}`);
+    } else if (vars.catalog.toLowerCase() === t.catalog && vars.schema.toLowerCase() === t.schema) {
+      notes.push(`stack ${stack} deploys it on these tables (${t.catalog}.${t.schema})`);
+    } else {
+      notes.push(`stack ${stack} deploys it on ${vars.catalog}.${vars.schema}: run \`pulumi-genie demo-data setup --stack ${stack}\` against its workspace before its \`pulumi up\``);
+    }
+  }
+  return notes;
 }
 
 export interface DemoTableStatus {
@@ -207,7 +271,18 @@ export async function runDemoSetup(opts: DemoDataOptions, io: CliIo): Promise<nu
     const t = checkTarget(opts, "setup");
     const projectDir = opts.projectDir ?? process.cwd();
     const file = opts.spaceFile === "" ? undefined : path.resolve(projectDir, opts.spaceFile ?? DEFAULT_SPACE_FILE);
-    if (file) checkTargetFile(file, opts.force, "the demo space file");
+    const content = demoSpaceYaml();
+    // The file setup wrote before, unchanged, is simply there already: following `status`'s hint
+    // after a cleanup must work. Any other file there is the user's and is refused before any SQL.
+    const unchanged = file !== undefined && readRegularFile(file) === content;
+    if (file && !unchanged) {
+      try {
+        checkTargetFile(file, opts.force, "the demo space file");
+      } catch (e) {
+        if (e instanceof CliError) throw new CliError(`${e.message}, or --space-file '' to keep yours and only create the tables`, e.exitCode);
+        throw e;
+      }
+    }
     const sql = sqlClient(opts);
     const run = (statement: string) => sql.execute({ statement, warehouseId: t.warehouseId });
     await run(`CREATE SCHEMA IF NOT EXISTS ${t.catalog}.${t.schema} COMMENT '${MARK}'`);
@@ -224,11 +299,16 @@ export async function runDemoSetup(opts: DemoDataOptions, io: CliIo): Promise<nu
       io.stdout.write(`table ${table}: created, ${d.rows.length} rows\n`);
     }
     if (file) {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, demoSpaceYaml(t));
-      io.stdout.write(`Wrote ${path.relative(projectDir, file) || file}: a Genie space on these tables.\n`);
+      const shown = path.relative(projectDir, file) || file;
+      if (unchanged) io.stdout.write(`${shown}: already there, unchanged\n`);
+      else {
+        writeConfined(path.dirname(file), path.basename(file), content, { what: "the demo space file", overwrite: !!opts.force });
+        io.stdout.write(`Wrote ${shown}: a Genie space on these tables, through each stack's \${catalog}.\${schema}.\n`);
+      }
+      for (const note of stackNotes(file, t, projectDir)) io.stdout.write(`  ${note}\n`);
     }
-    io.stdout.write("Next: pulumi-genie validate spaces --stack dev, then pulumi up --stack dev\n");
+    const stack = opts.stack ?? "dev";
+    io.stdout.write(`Next: pulumi-genie validate spaces --stack ${stack}, then pulumi up --stack ${stack}\n`);
     return 0;
   });
 }
@@ -247,7 +327,8 @@ export async function runDemoStatus(opts: DemoDataOptions, io: CliIo): Promise<n
       io.stdout.write(`space file ${rel}: ${s.spaceFile.exists ? "present" : "missing"}\n`);
     }
     const complete = s.tables.every((t) => t.exists);
-    io.stdout.write(complete ? "Demo data is complete.\n" : "Demo data is incomplete: run `pulumi-genie demo-data setup` with the same flags.\n");
+    const target = { catalog: s.catalog, schema: s.schema, warehouseId: checkTarget(opts, "status").warehouseId };
+    io.stdout.write(complete ? "Demo data is complete.\n" : `Demo data is incomplete; to set it up (again), run:\n  ${setupCommand(opts, target)}\n`);
     return 0;
   });
 }

@@ -5,33 +5,54 @@
  * (the real dynamic-provider host driven with the engine's step rules), and it says which.
  *
  * Runs on a scratch copy of the project so the repository's files and stacks are never touched.
+ *
+ * `--workspace URL` runs the same walk against a real workspace instead (the no-Pulumi-CLI way to
+ * try a project there): only when asked, with the URL spelled out, and it must agree with
+ * DATABRICKS_HOST when that is set — the demo never reaches a real workspace by accident.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { startEmulator, type EmulatorHandle } from "../emulator";
-import { captureProgram, Engine, ProviderHost, type DeclaredResource, type EngineResult, type StateEntry } from "../harness";
+import { resolveAuthConfig, credentialsFor, normalizeHost, AuthConfigError } from "../../lib/auth";
+import { GenieClient, isNotFound } from "../../lib/client";
+import { startEmulator } from "../emulator";
+// The harness loads @pulumi/pulumi and TypeScript: required when the walk runs, not at every CLI start.
+import type { DeclaredResource, Engine, EngineResult, StateEntry } from "../harness";
 import { compareSpaces } from "../../lib/space";
 import { isSeq, parse, parseDocument } from "yaml";
-import { readStackFile } from "./stack-config";
+import { CliError, describeError, finish, processIo, type CliIo } from "./io";
+import { writeConfined } from "./safe-path";
+import { readStackFile, stackFilePath } from "./stack-config";
 import { stackSpacesDir } from "./stack-edit";
 
 type Write = (line: string) => void;
 
-export function registerDemoCommand(program: Command): void {
+export const ENGINES = ["auto", "cli", "harness"] as const;
+
+export function registerDemoCommand(program: Command, io: CliIo = processIo()): void {
   program
     .command("demo")
-    .description("Main job: run the dev stack against a local Genie emulator (up, edit, preview, UI edit + refresh, up, destroy).")
+    .description("Main job: run the dev stack against a local Genie emulator (up, edit, preview, UI edit + refresh, up, destroy); --workspace runs it against a real workspace instead.")
     .option("--project <dir>", "the Pulumi project to run", process.cwd())
     .option("--stack <name>", "stack whose config to use", "dev")
-    .option("--engine <which>", "auto | cli | harness", "auto")
-    .action(async (opts: { project: string; stack: string; engine: string }) => {
-      const ok = await runDemo({ projectDir: path.resolve(opts.project), stack: opts.stack, engine: opts.engine }, (l) =>
-        process.stdout.write(`${l}\n`),
-      );
-      if (!ok) process.exitCode = 1;
+    .option("--engine <which>", ENGINES.join(" | "), "auto")
+    .option(
+      "--workspace <url>",
+      "run against this real workspace instead of the emulator (spaces are created there, then destroyed); " +
+        "credentials come from DATABRICKS_* or a profile, and DATABRICKS_HOST, when set, must name the same workspace",
+    )
+    .action(async (opts: { project: string; stack: string; engine: string; workspace?: string }) => {
+      try {
+        const ok = await runDemo({ projectDir: path.resolve(opts.project), stack: opts.stack, engine: opts.engine, workspace: opts.workspace }, (l) =>
+          io.stdout.write(`${l}\n`),
+        );
+        finish(io, ok ? 0 : 1);
+      } catch (e) {
+        io.stderr.write(`error: ${describeError(e)}\n`);
+        finish(io, e instanceof CliError ? e.exitCode : 1);
+      }
     });
 }
 
@@ -39,6 +60,106 @@ export interface DemoOptions {
   projectDir: string;
   stack: string;
   engine?: string;
+  /** A real workspace to run against instead of the emulator. */
+  workspace?: string;
+  /** Environment for --workspace's credentials (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What the walk runs against: the embedded emulator, or a real workspace asked for by URL. */
+interface DemoTarget {
+  url: string;
+  /** Provider settings on top of the stack file's `databricks:*` (the workspace and its credential). */
+  providerConfig: Record<string, string>;
+  /** Environment of the provider (and of the pulumi CLI). */
+  env: Record<string, string>;
+  /** A change made outside Pulumi, as someone in the Genie UI would make it. */
+  renameOutside(spaceId: string, title: string): Promise<void>;
+  /** Every space there (the emulator: it holds only the walk's); undefined for a real workspace. */
+  spaces?(): { id: string; title: string }[];
+  /** The walk's final line about the workspace. */
+  summary(spaceIds: string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Refuses what cannot work before anything starts: an unknown engine, a folder that is no project, a missing stack. */
+function checkDemoOptions(opts: DemoOptions): void {
+  const engine = opts.engine ?? "auto";
+  if (!(ENGINES as readonly string[]).includes(engine)) throw new CliError(`--engine must be one of ${ENGINES.join(", ")} (got "${engine}")`, 2);
+  if (!fs.existsSync(path.join(opts.projectDir, "Pulumi.yaml"))) {
+    throw new CliError(
+      `${opts.projectDir} is not a Pulumi project (no Pulumi.yaml), so there is no stack to run\n` +
+        "  fix: create one and run the demo inside it: pulumi-genie init my-genie && cd my-genie && npm install && npx pulumi-genie demo\n" +
+        "       (or pass --project DIR of an existing project)",
+      2,
+    );
+  }
+  if (!fs.existsSync(stackFilePath(opts.stack, opts.projectDir))) {
+    throw new CliError(`the project has no stack "${opts.stack}" (expected ${stackFilePath(opts.stack, opts.projectDir)})\n  fix: pass --stack NAME of one of its stack files`, 2);
+  }
+}
+
+async function emulatorTarget(): Promise<DemoTarget> {
+  const emulator = await startEmulator({ user: "dev@example.com", folders: ["/Users/dev@example.com", "/Shared"] });
+  return {
+    url: emulator.url,
+    providerConfig: { "databricks:host": emulator.url, "databricks:token": emulator.token, "databricks:authType": "pat" },
+    env: { DATABRICKS_TOKEN: emulator.token },
+    async renameOutside(spaceId, title) {
+      emulator.spaces.uiEdit(spaceId, { title });
+    },
+    spaces: () => emulator.spaces.list().map((s) => ({ id: s.space_id, title: s.title })),
+    async summary() {
+      return `Spaces left in the workspace: ${emulator.spaces.list().length}. Requests served by the emulator: ${emulator.requests().length}.`;
+    },
+    close: () => emulator.close(),
+  };
+}
+
+/**
+ * A real workspace, named on the command line. Its credentials resolve as the provider resolves
+ * them (DATABRICKS_* variables, then ~/.databrickscfg); the identity is checked before the walk
+ * creates anything.
+ */
+async function workspaceTarget(url: string, env: NodeJS.ProcessEnv, write: Write): Promise<DemoTarget> {
+  const make = (message: string) => new AuthConfigError(message);
+  let host: string;
+  try {
+    host = normalizeHost(url, make).host;
+    const fromEnv = env.DATABRICKS_HOST ? normalizeHost(env.DATABRICKS_HOST, make).host : undefined;
+    if (fromEnv !== undefined && fromEnv !== host) {
+      throw new CliError(`--workspace ${host} is not the workspace in DATABRICKS_HOST (${fromEnv}): nothing was run\n  fix: pass --workspace ${fromEnv}, or change DATABRICKS_HOST`, 2);
+    }
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`--workspace: ${(e as Error).message}`, 2);
+  }
+  const auth = resolveAuthConfig({ host }, { env });
+  const client = new GenieClient({ host: auth.host, credentials: credentialsFor(auth), workspaceId: auth.workspaceId });
+  const me = await client.currentUser();
+  write(`Workspace: ${auth.host} as ${me.userName ?? me.displayName ?? "(unknown user)"} — a real workspace: the walk creates the stack's spaces there, edits them and destroys them at the end.`);
+  return {
+    url: auth.host,
+    // Only the host is set: the provider finds the credential where this command found it.
+    providerConfig: { "databricks:host": auth.host },
+    env: {},
+    async renameOutside(spaceId, title) {
+      await client.updateSpace(spaceId, { title });
+    },
+    async summary(spaceIds) {
+      let left = 0;
+      for (const id of spaceIds) {
+        try {
+          await client.getSpace(id);
+          left++;
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      return `Spaces of this walk left in ${auth.host}: ${left} of ${spaceIds.length}.`;
+    },
+    close: async () => undefined,
+  };
 }
 
 /** Whether the `pulumi` CLI is on PATH (the demo prefers it). */
@@ -48,21 +169,22 @@ export function pulumiCliVersion(): string | undefined {
 }
 
 export async function runDemo(opts: DemoOptions, write: Write): Promise<boolean> {
-  const emulator = await startEmulator({ user: "dev@example.com", folders: ["/Users/dev@example.com", "/Shared"] });
+  checkDemoOptions(opts);
+  const target = opts.workspace !== undefined ? await workspaceTarget(opts.workspace, opts.env ?? process.env, write) : await emulatorTarget();
   const scratch = scratchProject(opts.projectDir);
-  write(`Genie emulator (stand-in for the workspace): ${emulator.url}`);
+  if (opts.workspace === undefined) write(`Genie emulator (stand-in for the workspace): ${target.url}`);
   try {
     const cli = opts.engine === "harness" ? undefined : pulumiCliVersion();
-    if (opts.engine === "cli" && !cli) throw new Error("--engine cli: the pulumi CLI is not installed (https://www.pulumi.com/docs/install/)");
+    if (opts.engine === "cli" && !cli) throw new CliError("--engine cli: the pulumi CLI is not installed (https://www.pulumi.com/docs/install/); leave --engine out to use the engine harness");
     if (cli) {
       write(`Engine: the pulumi CLI ${cli} (file backend in a scratch directory)\n`);
-      return await cliWalk(scratch, opts.stack, emulator, write);
+      return await cliWalk(scratch, opts.stack, target, write);
     }
     write("Engine: the engine harness — the pulumi CLI is not installed here, so the real dynamic-provider host from");
     write("@pulumi/pulumi is driven over gRPC with the engine's step rules (same provider, same state).\n");
-    return await harnessWalk(scratch, opts, emulator, write);
+    return await harnessWalk(scratch, opts, target, write);
   } finally {
-    await emulator.close();
+    await target.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
@@ -79,7 +201,9 @@ function scratchProject(projectDir: string): string {
     if (SKIPPED.has(entry)) continue;
     const from = path.join(projectDir, entry);
     if (LINKED.has(entry)) fs.symlinkSync(from, path.join(dir, entry), "dir");
-    else fs.cpSync(from, path.join(dir, entry), { recursive: true });
+    // Linked files and folders are copied as what they point to: the walk edits the copy, never
+    // (through a link) the files the project links to.
+    else fs.cpSync(from, path.join(dir, entry), { recursive: true, dereference: true });
   }
   return dir;
 }
@@ -98,7 +222,7 @@ function editSpaceFile(projectDir: string, stack: string): string {
   const questions = doc.getIn(["config", "sample_questions"]);
   if (isSeq(questions)) questions.add(EDIT_QUESTION);
   else doc.setIn(["config", "sample_questions"], [EDIT_QUESTION]);
-  fs.writeFileSync(file, doc.toString());
+  writeConfined(projectDir, path.relative(projectDir, file), doc.toString(), { what: "space file", overwrite: true });
   return path.relative(projectDir, file);
 }
 
@@ -131,8 +255,9 @@ function registerTypeScript(projectDir: string): void {
 
 // ------------------------------------------------------------------------------------ harness walk
 
-async function harnessWalk(scratch: string, opts: DemoOptions, emulator: EmulatorHandle, write: Write): Promise<boolean> {
-  const config = stackConfig(scratch, opts.stack, emulator);
+async function harnessWalk(scratch: string, opts: DemoOptions, target: DemoTarget, write: Write): Promise<boolean> {
+  const { captureProgram, Engine, ProviderHost } = require("../harness") as typeof import("../harness");
+  const config = stackConfig(scratch, opts.stack, target);
   const program = projectProgram(scratch);
   registerTypeScript(scratch);
   const declare = async () => {
@@ -148,7 +273,8 @@ async function harnessWalk(scratch: string, opts: DemoOptions, emulator: Emulato
       process.chdir(cwd);
     }
   };
-  const host = await ProviderHost.start({ cwd: opts.projectDir, config, env: { DATABRICKS_CONFIG_FILE: path.join(scratch, "no-databrickscfg") } });
+  const isolation: Record<string, string> = opts.workspace === undefined ? { DATABRICKS_CONFIG_FILE: path.join(scratch, "no-databrickscfg") } : {};
+  const host = await ProviderHost.start({ cwd: opts.projectDir, config, env: { ...isolation, ...target.env } });
   const engine = new Engine({ host, parallelism: 16 });
   let ok = true;
   const show = (title: string, result: EngineResult) => {
@@ -158,6 +284,7 @@ async function harnessWalk(scratch: string, opts: DemoOptions, emulator: Emulato
     let declared = await declare();
     show(`pulumi up --stack ${opts.stack}`, await engine.up(declared.resources));
     printOutputs(engine, write);
+    const made = engine.state().map((e) => e.id);
 
     write(`\n# edit ${editSpaceFile(scratch, opts.stack)}: one more sample question`);
     declared = await declare();
@@ -167,7 +294,7 @@ async function harnessWalk(scratch: string, opts: DemoOptions, emulator: Emulato
 
     const [edited] = engine.state().sort((a, b) => a.name.localeCompare(b.name));
     if (edited) {
-      emulator.spaces.uiEdit(edited.id, { title: `${String(edited.outputs.title)} (renamed in the Genie UI)` });
+      await target.renameOutside(edited.id, `${String(edited.outputs.title)} (renamed in the Genie UI)`);
       write(`\n# someone renames space ${edited.id} ("${edited.name}") in the Genie UI`);
     }
     const beforeRefresh = engine.state();
@@ -176,8 +303,7 @@ async function harnessWalk(scratch: string, opts: DemoOptions, emulator: Emulato
     show(`pulumi up --stack ${opts.stack}   # converges back to the files`, await engine.up(declared.resources));
     show(`pulumi refresh --preview-only --expect-no-changes --stack ${opts.stack}`, await engine.refresh({ previewOnly: true }));
     show(`pulumi destroy --stack ${opts.stack}`, await engine.destroy());
-    const live = emulator.spaces.list().length;
-    write(`\nSpaces left in the workspace: ${live}. Requests served by the emulator: ${emulator.requests().length}.`);
+    write(`\n${await target.summary(made)}`);
     for (const line of host.stdout.filter((l) => /trash|warning/i.test(l))) write(`provider: ${line}`);
   } finally {
     await host.close();
@@ -186,11 +312,16 @@ async function harnessWalk(scratch: string, opts: DemoOptions, emulator: Emulato
   return ok;
 }
 
-function stackConfig(projectDir: string, stack: string, emulator: EmulatorHandle): Record<string, string> {
+function stackConfig(projectDir: string, stack: string, target: DemoTarget): Record<string, string> {
   const { config } = readStackFile(stack, projectDir);
-  const flat = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-  // The emulator stands in for the stack's workspace; its token is the credential.
-  return { ...flat, "databricks:host": emulator.url, "databricks:token": emulator.token, "databricks:authType": "pat" };
+  // The stack's own workspace settings give way to the target's: the emulator (its token is the
+  // credential), or the workspace named by --workspace (credentials as that command found them).
+  const flat = Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => !k.startsWith("databricks:"))
+      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+  return { ...flat, ...target.providerConfig };
 }
 
 const SYMBOL: Record<string, string> = {
@@ -257,15 +388,25 @@ function printOutputs(engine: Engine, write: Write): void {
 
 // ---------------------------------------------------------------------------------------- CLI walk
 
-async function cliWalk(scratch: string, stack: string, emulator: EmulatorHandle, write: Write): Promise<boolean> {
+/** The stack's Genie spaces from `pulumi stack export` (dynamic resources holding a serializedSpace). */
+function stackSpaces(scratch: string, env: NodeJS.ProcessEnv): { id: string; title: string }[] {
+  const exported = spawnSync("pulumi", ["stack", "export"], { cwd: scratch, env, encoding: "utf8" });
+  if (exported.status !== 0) return [];
+  const resources = ((JSON.parse(exported.stdout) as { deployment?: { resources?: { id?: string; outputs?: Record<string, unknown> }[] } }).deployment?.resources ?? []);
+  return resources
+    .filter((r) => r.id && typeof r.outputs?.serializedSpace === "string")
+    .map((r) => ({ id: r.id!, title: String(r.outputs!.title ?? r.id) }));
+}
+
+async function cliWalk(scratch: string, stack: string, target: DemoTarget, write: Write): Promise<boolean> {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-genie-state-"));
   const env = {
     ...process.env,
     PULUMI_BACKEND_URL: `file://${state}`,
     PULUMI_CONFIG_PASSPHRASE: "pulumi-genie-demo",
     PULUMI_SKIP_UPDATE_CHECK: "true",
-    DATABRICKS_TOKEN: emulator.token,
-    DATABRICKS_CONFIG_FILE: path.join(scratch, "no-databrickscfg"),
+    ...(target.providerConfig["databricks:token"] ? { DATABRICKS_CONFIG_FILE: path.join(scratch, "no-databrickscfg") } : {}),
+    ...target.env,
   };
   const run = (args: string[], allowFail = false) => {
     write(`\n$ pulumi ${args.join(" ")}`);
@@ -276,15 +417,15 @@ async function cliWalk(scratch: string, stack: string, emulator: EmulatorHandle,
   };
   try {
     run(["stack", "select", "--create", stack]);
-    run(["config", "set", "databricks:host", emulator.url]);
+    run(["config", "set", "databricks:host", target.url]);
     run(["up", "--yes", "--skip-preview"]);
     write(`\n# edit ${editSpaceFile(scratch, stack)}: one more sample question`);
     run(["preview", "--diff"]);
     run(["up", "--yes", "--skip-preview"]);
-    const [edited] = emulator.spaces.list().sort((a, b) => a.title.localeCompare(b.title));
+    const [edited] = (target.spaces?.() ?? stackSpaces(scratch, env)).sort((a, b) => a.title.localeCompare(b.title));
     if (edited) {
-      emulator.spaces.uiEdit(edited.space_id, { title: `${edited.title} (renamed in the Genie UI)` });
-      write(`\n# someone renames space ${edited.space_id} in the Genie UI`);
+      await target.renameOutside(edited.id, `${edited.title} (renamed in the Genie UI)`);
+      write(`\n# someone renames space ${edited.id} in the Genie UI`);
     }
     run(["refresh", "--yes"]);
     run(["up", "--yes", "--skip-preview"]);

@@ -48,7 +48,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
   registerProfilesCommand(program, io);
   registerExportCommand(program, io);
   registerMigrateGenieForgeCommand(program, io);
-  registerDemoCommand(program);
+  registerDemoCommand(program, io);
   registerInitCommand(program, io);
   registerShowCommand(program, io);
   registerCloneCommand(program, io);

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Command } from "commander";
 import * as ini from "ini";
-import { resolveAuthConfig } from "../../lib/auth";
+import { candidateMethods, resolveAuthConfig } from "../../lib/auth";
 import { parseOutputFormat, renderCsv, renderTable, type Column, type OutputFormat } from "./format";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
 
@@ -20,8 +20,10 @@ export interface ProfilesOptions {
 export interface ProfileSummary {
   name: string;
   host: string;
-  /** pat / oauth-m2m, or "" when the profile has no usable credentials. */
+  /** The profile's auth_type, the method its credentials imply, or the first that applies; "" when none does. */
   authType: string;
+  /** Why that method: "auth_type", "inferred", or "default order" (the first in the SDKs' order that applies). */
+  authTypeSource?: string;
   /** The profile a command uses when none is named. */
   isDefault: boolean;
   /** Selected now by DATABRICKS_CONFIG_PROFILE. */
@@ -80,11 +82,23 @@ export function listProfiles(opts: ProfilesOptions = {}): { file: string; profil
       valid: false,
     };
     try {
-      // Only the file counts here: the environment must not fill in what the profile lacks.
+      // Only the file counts here: the environment must not fill in what the profile lacks (but
+      // PATH is kept, to find the Databricks and Azure CLIs a host-only profile signs in with).
       const resolved = resolveAuthConfig({ profile: name, configFile: file }, { env: {}, homeDir });
-      summary.authType = resolved.authType;
       summary.host = resolved.host;
-      summary.valid = true;
+      const { candidates, skipped } = candidateMethods(resolved, { env: { PATH: env.PATH ?? "", HOME: homeDir } });
+      if (resolved.authType !== undefined) {
+        summary.authType = resolved.authType;
+        summary.authTypeSource = resolved.sources.authType !== undefined ? "auth_type" : "inferred";
+        const why = skipped.find((s) => s.method === resolved.authType)?.why;
+        if (why !== undefined) summary.problem = why;
+      } else if (candidates.length > 0) {
+        summary.authType = candidates[0];
+        summary.authTypeSource = "default order";
+      } else {
+        summary.problem = `host ${resolved.host} but no credentials: ${skipped.find((s) => s.method === "databricks-cli")?.why ?? "no method applies"}`;
+      }
+      summary.valid = summary.problem === undefined;
     } catch (e) {
       summary.problem = (e as Error).message.split("\n")[0];
     }
@@ -96,7 +110,7 @@ export function listProfiles(opts: ProfilesOptions = {}): { file: string; profil
 const COLUMNS: Column<ProfileSummary>[] = [
   { header: "name", value: (p) => `${p.name}${p.isDefault ? " (default)" : ""}${p.selected ? " *" : ""}` },
   { header: "host", value: (p) => p.host },
-  { header: "auth_type", value: (p) => p.authType || "-" },
+  { header: "auth_type", value: (p) => (p.authType ? `${p.authType}${p.authTypeSource === "default order" ? " (default order)" : ""}` : "-") },
   { header: "valid", value: (p) => (p.valid ? "yes" : `no: ${p.problem ?? ""}`) },
 ];
 

@@ -1,10 +1,10 @@
 /**
- * `show (ID | --name TITLE) [--format table|json|yaml|raw]`: one space, readable — tables,
+ * `show (ID | TITLE | --name TITLE) [--format table|json|yaml|raw]`: one space, readable — tables,
  * instructions, questions and how much of each product limit it uses — or its raw API body.
  */
 import type { Command } from "commander";
 import { isNotFound, type GenieClient, type GenieSpaceRecord } from "../../lib/client";
-import { fromSerializedSpace, limitUse, toSpaceYaml, type SpaceDefinition } from "../../lib/space";
+import { fromSerializedSpace, isValidId, limitUse, toSpaceYaml, type SpaceDefinition } from "../../lib/space";
 import { nameFromTitle } from "./export";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
 import { addWorkspaceOptions, clientFor, resolveWorkspace, workspaceOptionsFrom, type WorkspaceOptions } from "./workspace";
@@ -28,8 +28,8 @@ export { limitUse, type LimitUse } from "../../lib/space";
 
 /** Selector checks shared by show and clone: exactly one of an id and --name. */
 export function checkSelector(sel: SpaceSelector, command: string): void {
-  if (sel.spaceId && sel.name) throw new CliError(`${command}: give a space id or --name TITLE, not both`, 2);
-  if (!sel.spaceId && !sel.name) throw new CliError(`${command}: which space? give its id (see \`pulumi-genie list\`) or --name "<exact title>"`, 2);
+  if (sel.spaceId && sel.name) throw new CliError(`${command}: name the space once — its id or title as the argument, or --name TITLE — not both`, 2);
+  if (!sel.spaceId && !sel.name) throw new CliError(`${command}: which space? give its id (see \`pulumi-genie list\`) or its exact title, e.g. ${command} "Sales analytics"`, 2);
 }
 
 /**
@@ -160,14 +160,17 @@ export function registerShowCommand(program: Command, io: CliIo = processIo()): 
   addWorkspaceOptions(
     program
       .command("show")
-      .argument("[id]", "space id (32 hex characters)")
+      .argument("[space]", "the space: its id (32 hex characters) or its exact title, as clone takes it")
       .option("-n, --name <title>", "the space's exact title instead of its id")
       .option("-f, --format <format>", "table (readable) | json | yaml (a space file) | raw (the API body)", "table")
       .option("--json", "same as --format json")
       .description("Show one Genie space: tables, instructions, questions and use of the product limits, or its raw body."),
-  ).action(async (id: string | undefined, flags: { name?: string; format: string; json?: boolean; host?: string; profile?: string; stack?: string }) => {
+  ).action(async (space: string | undefined, flags: { name?: string; format: string; json?: boolean; host?: string; profile?: string; stack?: string }) => {
+    // Like clone's SOURCE: an id if it is one, else a title (`show "Sales"` and `show --name Sales` agree).
+    const byTitle = space !== undefined && !isValidId(space);
+    const selector = byTitle && flags.name === undefined ? { name: space } : { spaceId: space, name: flags.name };
     finish(io, await runShow(
-      { ...workspaceOptionsFrom(flags), spaceId: id, name: flags.name, format: (flags.json ? "json" : flags.format) as ShowFormat },
+      { ...workspaceOptionsFrom(flags), ...selector, format: (flags.json ? "json" : flags.format) as ShowFormat },
       io,
     ));
   });

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isMap, parse, parseDocument, type Document } from "yaml";
+import { writeConfined } from "./safe-path";
 import { stackFilePath } from "./stack-config";
 
 /** Where a stack's file is; reading and writing share one rule (stack-config.ts). */
@@ -30,8 +31,12 @@ export function stackSpacesDir(stack: string | undefined, projectDir: string): s
 export interface StackEdit {
   /** Plain config keys to set, e.g. `databricks:host`, `genie:spacesDir` (existing values are replaced). */
   settings?: Record<string, string | boolean>;
-  /** `genie:variables` entries; an existing different value is kept and reported, never overwritten. */
+  /** Config keys to remove when they hold exactly this value (e.g. a scaffold default that no longer fits). */
+  unsetIfEqual?: Record<string, string>;
+  /** `genie:variables` entries; an existing different value is kept and reported, never overwritten… */
   variables?: Record<string, string>;
+  /** …unless it is the placeholder named here (variable → the value `init` wrote when not told one). */
+  placeholders?: Record<string, string>;
   /** `genie:adopt` entries (space name → space id); replaces an entry of the same name. */
   adopt?: Record<string, string>;
   /** Comment for a file this edit creates. */
@@ -43,6 +48,11 @@ export interface StackEditResult {
   created: boolean;
   /** What the user should check (e.g. a variable kept because it differs). */
   notes: string[];
+}
+
+/** A planned edit: the file's new text, not yet written. */
+export interface StackEditPlan extends StackEditResult {
+  text: string;
 }
 
 function configMap(doc: Document): void {
@@ -60,7 +70,8 @@ export function readAdoptions(file: string): Record<string, string> {
   return out;
 }
 
-export function editStackFile(file: string, edit: StackEdit): StackEditResult {
+/** The stack file's text after `edit`, comments and key order kept; nothing is written. */
+export function planStackEdit(file: string, edit: StackEdit): StackEditPlan {
   const created = !fs.existsSync(file);
   const text = created ? "" : fs.readFileSync(file, "utf8");
   const doc = parseDocument(text);
@@ -71,11 +82,21 @@ export function editStackFile(file: string, edit: StackEdit): StackEditResult {
   if (created && edit.header) doc.commentBefore = edit.header.split("\n").map((l) => ` ${l}`).join("\n");
   const notes: string[] = [];
   for (const [key, value] of Object.entries(edit.settings ?? {})) doc.setIn(["config", key], value);
+  for (const [key, value] of Object.entries(edit.unsetIfEqual ?? {})) {
+    const current = doc.getIn(["config", key]);
+    if (current !== undefined && String(current) === value) {
+      doc.deleteIn(["config", key]);
+      notes.push(`removed ${key}: ${value} from ${file} (a default of \`pulumi-genie init\` that does not fit the migrated settings)`);
+    }
+  }
   for (const [name, value] of Object.entries(edit.variables ?? {})) {
     const current = doc.getIn(["config", "genie:variables", name]);
     if (current === undefined || current === null) {
       if (!isMap(doc.getIn(["config", "genie:variables"]))) doc.setIn(["config", "genie:variables"], doc.createNode({}));
       doc.setIn(["config", "genie:variables", name], value);
+    } else if (String(current) !== value && edit.placeholders?.[name] === String(current)) {
+      doc.setIn(["config", "genie:variables", name], value);
+      notes.push(`replaced the placeholder genie:variables.${name} = ${JSON.stringify(String(current))} in ${file} with ${JSON.stringify(value)}, the value the files were written for`);
     } else if (String(current) !== value) {
       notes.push(`kept genie:variables.${name} = ${JSON.stringify(String(current))} in ${file} (the files were written for ${JSON.stringify(value)}); change it if that is not intended`);
     }
@@ -84,7 +105,12 @@ export function editStackFile(file: string, edit: StackEdit): StackEditResult {
     if (!isMap(doc.getIn(["config", "genie:adopt"]))) doc.setIn(["config", "genie:adopt"], doc.createNode({}));
     doc.setIn(["config", "genie:adopt", name], id);
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, doc.toString({ lineWidth: 0 }));
-  return { file, created, notes };
+  return { file, created, notes, text: doc.toString({ lineWidth: 0 }) };
+}
+
+/** Applies `edit` to the stack file (never through a link). */
+export function editStackFile(file: string, edit: StackEdit): StackEditResult {
+  const plan = planStackEdit(file, edit);
+  writeConfined(path.dirname(file), path.basename(file), plan.text, { what: "stack file", overwrite: true });
+  return { file: plan.file, created: plan.created, notes: plan.notes };
 }

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { credentialsFor, resolveAuthConfig, SECRET_SETTINGS, STACK_CONFIG_KEYS, type AuthSettings, type ResolvedAuthConfig } from "../../lib/auth";
+import { ATTRIBUTES, credentialsFor, resolveAuthConfig, SECRET_SETTINGS, STACK_CONFIG_KEYS, type AuthSettings, type ResolvedAuthConfig } from "../../lib/auth";
 import { GenieClient, type GenieClientOptions } from "../../lib/client";
 import { readStackFile } from "./stack-config";
 import { stackFilePath } from "./stack-edit";
@@ -36,6 +36,8 @@ export interface ResolvedWorkspace {
   sources: Record<string, string>;
   /** Things the user should know about their settings (never a secret). */
   notes: string[];
+  /** The environment the settings were read from (credential strategies read it too). */
+  env: NodeJS.ProcessEnv;
 }
 
 /** Stack config key ↔ auth attribute: the same keys the provider reads (auth's STACK_CONFIG_KEYS). */
@@ -66,7 +68,7 @@ export function resolveWorkspace(opts: WorkspaceOptions): ResolvedWorkspace {
       if (isSecureValue(value)) {
         // Pulumi secrets are encrypted with the stack's secrets provider; only the Pulumi CLI can
         // read them, so the same value must come from the environment or a profile here.
-        const env = attr === "token" ? "DATABRICKS_TOKEN" : "DATABRICKS_CLIENT_SECRET";
+        const env = ATTRIBUTES.find((a) => a.attr === attr)?.env ?? "the matching environment variable";
         notes.push(`${key} in ${shown} is a Pulumi secret this command cannot decrypt; set ${env} or use a profile (--profile)`);
         continue;
       }
@@ -85,19 +87,20 @@ export function resolveWorkspace(opts: WorkspaceOptions): ResolvedWorkspace {
     labels.profile = "--profile";
   }
 
-  const auth = resolveAuthConfig(explicit, { env: opts.env ?? process.env, homeDir: opts.homeDir });
+  const env = opts.env ?? process.env;
+  const auth = resolveAuthConfig(explicit, { env, homeDir: opts.homeDir });
   const sources: Record<string, string> = {};
   for (const [attr, source] of Object.entries(auth.sources)) {
     sources[attr] = source === "explicit" ? (labels[attr] ?? source) : source;
   }
-  return { auth: { ...auth, sources }, sources, notes };
+  return { auth: { ...auth, sources }, sources, notes, env };
 }
 
 export function clientFor(workspace: ResolvedWorkspace, opts: WorkspaceOptions = {}): GenieClient {
   return new GenieClient({
     ...opts.clientOptions,
     host: workspace.auth.host,
-    credentials: credentialsFor(workspace.auth),
+    credentials: credentialsFor(workspace.auth, { env: workspace.env }),
     workspaceId: workspace.auth.workspaceId,
   });
 }

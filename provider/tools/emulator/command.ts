@@ -1,6 +1,6 @@
 /**
  * `pulumi-genie emulator`: start the Genie emulator from the command line. The first two stdout
- * lines are machine-readable (outside tools and CI scripts read them, issue 2 §4):
+ * lines are machine-readable (outside tools and CI scripts read them; docs/emulator.md):
  *   GENIE_EMULATOR_URL=http://127.0.0.1:<port>
  *   GENIE_EMULATOR_TOKEN=<token>
  * then one `GENIE_EMULATOR_WORKSPACE_<NAME>_TOKEN=<token>` line per extra workspace

@@ -85,6 +85,11 @@ export class Credentials {
     return this.issued.get(token)?.clientId ?? token;
   }
 
+  /** Accepts a token issued elsewhere (an identity provider the workspace trusts, identity/trust.ts) until it expires. */
+  adopt(token: string, principal: string, expiresAt: number): void {
+    if (!this.revoked.has(token)) this.issued.set(token, { expiresAt, clientId: principal });
+  }
+
   issue(clientId: string, scope: string, now: number): IssuedToken {
     const token = `emu${randomBytes(24).toString("base64url")}`;
     this.issued.set(token, { expiresAt: now + this.ttlSeconds * 1000, clientId });

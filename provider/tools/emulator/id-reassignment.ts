@@ -1,6 +1,6 @@
 /**
- * Optional "id-reassignment mode" (docs/genie-api.md §7; §2.3 "ADK additionally claims the platform
- * reassigns ids server-side on create", §2.6 "ids possibly reassigned", both low confidence):
+ * Optional "id-reassignment mode" (docs/genie-api.md §7; §2.3 and §2.6 record the unconfirmed,
+ * low-confidence report that the server replaces item ids on write):
  * every item id in a stored serialized_space is replaced with a fresh one. Each id-sorted list
  * gets its fresh ids in ascending order, so the order rules of §2.4 still hold, and ids stay
  * unique across the whole document (§2.3).

@@ -23,3 +23,4 @@ export type {
   WorkspaceOptions,
   WorkspaceView,
 } from "./types";
+export * from "./identity";

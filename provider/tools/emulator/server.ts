@@ -7,6 +7,7 @@ import { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { ApiError, errorBody, invalidParameter, notFound } from "./api-error";
 import { generatePat } from "./credentials";
+import { adoptExternalBearer, identityRoute } from "./identity/trust";
 import { FaultInjector, parseFaultSpec } from "./faults";
 import { checkAbsolutePath } from "./folders";
 import { PERMISSIONS_PATH } from "./permissions-api";
@@ -348,6 +349,7 @@ class Emulator {
       requestId,
     };
     // The credential names the workspace (docs/genie-api.md §7 "token → workspace").
+    adoptExternalBearer(this.url, req, this.workspaces);
     const workspace = this.workspaceOf(this.bearer(req));
     if (workspace) entry.workspace = workspace.name;
     this.record(entry);
@@ -381,7 +383,7 @@ class Emulator {
     if (!reply) reply = await this.safely(() => this.route(req, method, path, query, raw, entry));
 
     if (fault?.kind === "reset-after-commit") {
-      // The operation took effect, but the client never hears back (docs/genie-api.md §7; issue 2 §4).
+      // The operation took effect, but the client never hears back (docs/genie-api.md §7 "Failure injection"; docs/reliability.md).
       this.finish(entry, 0, started);
       req.socket.destroy();
       return;
@@ -455,6 +457,8 @@ class Emulator {
     raw: string,
     entry: RequestLogEntry,
   ): Reply {
+    const external = identityRoute(this.url, req, method, path, raw, this.workspaces);
+    if (external) return external;
     // Public OIDC discovery + token endpoints (docs/genie-api.md §4), no bearer needed.
     if (method === "GET" && path === "/oidc/.well-known/oauth-authorization-server") {
       const base = this.baseUrl(req);

@@ -279,7 +279,7 @@ export class SpaceStore {
   }
 
   /**
-   * PATCH semantics (docs/genie-api.md §1.4, §7): only present non-empty fields apply; a non-empty,
+   * PATCH semantics (docs/genie-api.md §1.5, §7): only present non-empty fields apply; a non-empty,
    * different etag → 409 ABORTED; the etag moves only when the normalized body changes.
    */
   update(

@@ -240,6 +240,16 @@ export class ProviderHost {
     }
   }
 
+  /**
+   * Ends the host process with `signal`, as a cancelled CI job or an out-of-memory kill would,
+   * without closing anything first. Calls in flight fail; the host cannot be used afterwards.
+   */
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    await this.exited;
+    this.client?.close();
+  }
+
   async close(): Promise<void> {
     this.client?.close();
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGTERM");

@@ -116,11 +116,42 @@ function yamlString(v: string): string {
   return /^[A-Za-z0-9_./:-]+$/.test(v) && !/^\d+$/.test(v) ? v : JSON.stringify(v);
 }
 
-export function stackFile(stack: "dev" | "staging" | "prod", s: ProjectSettings): string {
-  const values: StackValues = stack === "dev"
-    ? s.dev
-    : { host: `https://${stack}-workspace.cloud.databricks.com`, catalog: `${stack}_catalog`, schema: s.dev.schema, warehouseId: `${stack}-warehouse-id` };
-  const folder = stack === "prod" ? "/Shared/genie" : `/Shared/genie/${stack}`;
+/** The stacks `init` writes. */
+export const STACKS = ["dev", "staging", "prod"] as const;
+export type ScaffoldStack = (typeof STACKS)[number];
+
+/** The dev stack's values when `init` is given none: placeholders to replace. */
+export const DEV_PLACEHOLDERS: StackValues = {
+  host: "https://dev-workspace.cloud.databricks.com",
+  catalog: "main",
+  schema: "genie_demo",
+  warehouseId: "your-sql-warehouse-id",
+};
+
+function stackValues(stack: ScaffoldStack, dev: StackValues): StackValues {
+  return stack === "dev"
+    ? dev
+    : { host: `https://${stack}-workspace.cloud.databricks.com`, catalog: `${stack}_catalog`, schema: dev.schema, warehouseId: `${stack}-warehouse-id` };
+}
+
+const stackFolder = (stack: ScaffoldStack) => (stack === "prod" ? "/Shared/genie" : `/Shared/genie/${stack}`);
+
+/**
+ * The `genie:variables` a scaffolded stack holds when `init` was told nothing (variable → value):
+ * a command that knows better values (a migration) may replace exactly these.
+ */
+export function placeholderVariables(stack: string): Record<string, string> {
+  if (!(STACKS as readonly string[]).includes(stack)) return {};
+  const v = stackValues(stack as ScaffoldStack, DEV_PLACEHOLDERS);
+  return { catalog: v.catalog, schema: v.schema, warehouse_id: v.warehouseId, folder: stackFolder(stack as ScaffoldStack) };
+}
+
+/** The authentication a scaffolded staging/prod stack names (a service principal in CI). */
+export const CI_AUTH_TYPE = "oauth-m2m";
+
+export function stackFile(stack: ScaffoldStack, s: ProjectSettings): string {
+  const values = stackValues(stack, s.dev);
+  const folder = stackFolder(stack);
   const comments: Record<typeof stack, string> = {
     dev: `# dev: your development workspace. Credentials never go here in clear text:
 #   export DATABRICKS_TOKEN=...                      (or)
@@ -139,7 +170,7 @@ export function stackFile(stack: "dev" | "staging" | "prod", s: ProjectSettings)
     ...(s.full ? [comments[stack].trimEnd()] : []),
     "config:",
     `  databricks:host: ${yamlString(values.host)}`,
-    ...(stack === "dev" ? [] : ["  databricks:authType: oauth-m2m"]),
+    ...(stack === "dev" ? [] : [`  databricks:authType: ${CI_AUTH_TYPE}`]),
     ...(stack === "prod" ? ["  genie:protect: true"] : []),
     `  genie:spacesDir: ${SPACES_DIR}`,
     ...(s.full ? ["  # Values for ${name} references in the space files:"] : []),

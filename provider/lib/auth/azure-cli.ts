@@ -1,0 +1,94 @@
+// azure-cli: the Azure CLI's sign-in (`az login`), token from
+// `az account get-access-token --resource <Azure Databricks app id> --output json [--tenant <t>]`.
+// The tenant is azure_tenant_id / ARM_TENANT_ID, else the workspace's own (discovered); a managed
+// identity signed in to az gets no --tenant (Go SDK auth_azure_cli.go).
+import { AZURE_REFRESH_MARGIN_MS, NOT_AZURE, azureAppId, azureHeaders, discoverTenant, isAzure, managementResource } from "./azure";
+import type { ResolvedAuthConfig } from "./config";
+import { parseCliExpiry } from "./databricks-cli";
+import { findExecutable, firstLine, runTool } from "./exec";
+import { AuthTokenError } from "./http";
+import { registerSecret } from "./redact";
+import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
+import { sharedTokenCache, type Token } from "./token-cache";
+
+const INSTALL = "https://learn.microsoft.com/cli/azure/install-azure-cli";
+
+function loginHint(tenant: string | undefined): string {
+  return `run \`az login${tenant ? ` --tenant ${tenant}` : ""}\``;
+}
+
+/** The subscription in an Azure resource id (/subscriptions/<id>/resourceGroups/…). */
+function subscriptionOf(resourceId: string | undefined): string | undefined {
+  const parts = resourceId?.split("/") ?? [];
+  return parts.length >= 3 && parts[2] ? parts[2] : undefined;
+}
+
+interface AzAccount {
+  user?: { name?: string; type?: string };
+}
+
+async function azToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, az: string, resource: string, tenant: string | undefined): Promise<Token> {
+  const account = await runTool(az, ["account", "show", "--output", "json"], ctx.env);
+  if (account.code !== 0) {
+    throw new AuthTokenError(`the Azure CLI is not signed in (${firstLine(account.stderr) || `exit code ${account.code}`}); ${loginHint(tenant)}`, { retryable: false });
+  }
+  let info: AzAccount = {};
+  try {
+    info = JSON.parse(account.stdout) as AzAccount;
+  } catch {
+    // An unreadable `account show` is not fatal: the token call says what is wrong.
+  }
+  const isMsi = info.user?.type === "servicePrincipal" && (info.user.name === "systemAssignedIdentity" || info.user.name === "userAssignedIdentity");
+  const attempt = async (withTenant: string | undefined): Promise<{ code: number; stdout: string; stderr: string }> => {
+    const args = ["account", "get-access-token", "--resource", resource, "--output", "json"];
+    if (withTenant) args.push("--tenant", withTenant);
+    // Only when the tenant is not known (configured or discovered): with it, the subscription is not needed.
+    const subscription = subscriptionOf(cfg.azureWorkspaceResourceId);
+    if (subscription && !tenant) {
+      const bySubscription = await runTool(az, [...args, "--subscription", subscription], ctx.env);
+      if (bySubscription.code === 0) return bySubscription;
+    }
+    return runTool(az, args, ctx.env);
+  };
+  let res = await attempt(isMsi ? undefined : tenant);
+  // A federated service principal may fail with a tenant: try once without (Go SDK).
+  if (res.code !== 0 && !isMsi && tenant && info.user?.type === "servicePrincipal") res = await attempt(undefined);
+  if (res.code !== 0) {
+    throw new AuthTokenError(
+      `\`az account get-access-token --resource ${resource}${tenant && !isMsi ? ` --tenant ${tenant}` : ""}\` failed: ${firstLine(res.stderr) || `exit code ${res.code}`}; ${loginHint(tenant)}`,
+      { retryable: false },
+    );
+  }
+  let parsed: { accessToken?: unknown; expiresOn?: unknown; expires_on?: unknown };
+  try {
+    parsed = JSON.parse(res.stdout) as typeof parsed;
+  } catch {
+    throw new AuthTokenError("`az account get-access-token` did not print JSON; upgrade the Azure CLI", { retryable: false });
+  }
+  if (typeof parsed.accessToken !== "string" || parsed.accessToken === "") {
+    throw new AuthTokenError(`\`az account get-access-token\` printed no accessToken; ${loginHint(tenant)}`, { retryable: false });
+  }
+  registerSecret(parsed.accessToken);
+  const epoch = Number(parsed.expires_on);
+  const expiresAt = Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : parseCliExpiry(parsed.expiresOn);
+  return { accessToken: parsed.accessToken, expiresAt };
+}
+
+export const azureCliStrategy: CredentialStrategy = {
+  name: "azure-cli",
+  missing(cfg, ctx) {
+    if (!isAzure(cfg)) return NOT_AZURE;
+    if (findExecutable("az", ctx.env) === undefined) return `the Azure CLI (az) was not found on PATH: install it (${INSTALL}), then run \`az login\``;
+    return undefined;
+  },
+  async configure(cfg, ctx) {
+    const az = findExecutable("az", ctx.env) as string;
+    const tenant = await discoverTenant(cfg);
+    const key = `azure-cli\u0000${az}\u0000${tenant ?? ""}\u0000${ctx.env.AZURE_CONFIG_DIR ?? ctx.env.HOME ?? ""}`;
+    const inner = sharedTokenCache(`${key}\u0000${azureAppId(cfg)}`, () => azToken(cfg, ctx, az, azureAppId(cfg), tenant), AZURE_REFRESH_MARGIN_MS);
+    const management = sharedTokenCache(`${key}\u0000${managementResource(cfg)}`, () => azToken(cfg, ctx, az, managementResource(cfg), tenant), AZURE_REFRESH_MARGIN_MS);
+    const source = bearerSource(inner, azureHeaders(cfg, management), () => management.invalidate());
+    await source.headers();
+    return source;
+  },
+};

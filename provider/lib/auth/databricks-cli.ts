@@ -1,0 +1,83 @@
+// databricks-cli: user-to-machine OAuth tokens from the Databricks CLI's login
+// (`databricks auth login`), read with `databricks auth token --profile <p>` or `--host <h>`
+// (Go SDK cli_token_source.go: the profile when one is selected, else the host).
+import { findExecutable, firstLine, runTool } from "./exec";
+import { AuthTokenError } from "./http";
+import { registerSecret } from "./redact";
+import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
+import { sharedTokenCache, type Token } from "./token-cache";
+import type { ResolvedAuthConfig } from "./config";
+
+const INSTALL = "https://docs.databricks.com/dev-tools/cli/install.html";
+
+function cliName(cfg: ResolvedAuthConfig): string {
+  return cfg.databricksCliPath ?? "databricks";
+}
+
+/** `--profile p` when a profile is selected and written for this host; else `--host h`. */
+function selector(cfg: ResolvedAuthConfig): string[] {
+  if (cfg.profile !== undefined && cfg.profileHost === undefined && cfg.sources.profile !== undefined && cfg.configFile !== undefined) {
+    return ["--profile", cfg.profile];
+  }
+  return ["--host", cfg.host];
+}
+
+/** The exact login command that gives the CLI a token for these settings. */
+export function loginCommand(cfg: ResolvedAuthConfig): string {
+  return `databricks auth login ${selector(cfg).join(" ")}`;
+}
+
+/** RFC 3339 (the CLI's format) or "YYYY-MM-DD HH:MM:SS[.fff]" (local time), as the SDKs accept. */
+export function parseCliExpiry(text: unknown): number | undefined {
+  if (typeof text !== "string" || text === "") return undefined;
+  const iso = Date.parse(text);
+  if (Number.isFinite(iso)) return iso;
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const ms = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
+  return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], ms).getTime();
+}
+
+async function cliToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, cli: string): Promise<Token> {
+  const args = ["auth", "token", ...selector(cfg)];
+  const shown = `databricks ${args.join(" ")}`;
+  const res = await runTool(cli, args, ctx.env);
+  if (res.code !== 0) {
+    const why = firstLine(res.stderr) || `exit code ${res.code}`;
+    throw new AuthTokenError(`\`${shown}\` failed: ${why}. Sign in again: run \`${loginCommand(cfg)}\``, { retryable: false });
+  }
+  let parsed: { access_token?: unknown; expiry?: unknown };
+  try {
+    parsed = JSON.parse(res.stdout) as typeof parsed;
+  } catch {
+    throw new AuthTokenError(`\`${shown}\` did not print a token as JSON; upgrade the Databricks CLI (${INSTALL}) and run \`${loginCommand(cfg)}\``, { retryable: false });
+  }
+  if (typeof parsed.access_token !== "string" || parsed.access_token === "") {
+    throw new AuthTokenError(`\`${shown}\` printed no access_token; run \`${loginCommand(cfg)}\``, { retryable: false });
+  }
+  registerSecret(parsed.access_token);
+  const expiresAt = parseCliExpiry(parsed.expiry);
+  if (expiresAt !== undefined && expiresAt <= Date.now()) {
+    throw new AuthTokenError(`the Databricks CLI login for ${cfg.host} has expired; run \`${loginCommand(cfg)}\``, { retryable: false });
+  }
+  return { accessToken: parsed.access_token, expiresAt };
+}
+
+export const databricksCliStrategy: CredentialStrategy = {
+  name: "databricks-cli",
+  missing(cfg, ctx) {
+    const name = cliName(cfg);
+    if (findExecutable(name, ctx.env) === undefined) {
+      const where = cfg.databricksCliPath !== undefined ? `at ${name}${cfg.sources.databricksCliPath ? ` (from ${cfg.sources.databricksCliPath})` : ""}` : "on PATH";
+      return `the Databricks CLI was not found ${where}: install it (${INSTALL}), then run \`${loginCommand(cfg)}\``;
+    }
+    return undefined;
+  },
+  async configure(cfg, ctx) {
+    const cli = findExecutable(cliName(cfg), ctx.env) as string;
+    const cache = sharedTokenCache(`databricks-cli\u0000${cli}\u0000${selector(cfg).join(" ")}\u0000${ctx.env.HOME ?? ""}`, () => cliToken(cfg, ctx, cli));
+    const source = bearerSource(cache);
+    await source.headers();
+    return source;
+  },
+};

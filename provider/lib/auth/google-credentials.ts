@@ -1,0 +1,31 @@
+// google-credentials: a Google service account key (google_credentials / GOOGLE_CREDENTIALS: a path
+// or the JSON). The Databricks token is a Google ID token for the workspace URL; a Google access token
+// of the account goes in X-Databricks-GCP-SA-Access-Token when obtainable (Go SDK).
+import { howToSet } from "./attributes";
+import { NOT_GCP, gcpAccessTokenHeader, isGcp } from "./gcp";
+import { AuthTokenError } from "./http";
+import { readGoogleCredentials, serviceAccountAccessToken, serviceAccountIdToken } from "./google";
+import { bearerSource, type CredentialStrategy } from "./strategy";
+import { sharedTokenCache } from "./token-cache";
+
+export const googleCredentialsStrategy: CredentialStrategy = {
+  name: "google-credentials",
+  missing(cfg) {
+    if (cfg.googleCredentials === undefined) return `no service account key: set ${howToSet("googleCredentials")} (a path or the key JSON)`;
+    if (!isGcp(cfg)) return NOT_GCP;
+    return undefined;
+  },
+  async configure(cfg) {
+    const source = cfg.sources.googleCredentials ? ` from ${cfg.sources.googleCredentials}` : "";
+    const key = readGoogleCredentials(cfg.googleCredentials as string, source);
+    if (key.type !== "service_account") {
+      throw new AuthTokenError(`google_credentials${source} must be a service account key; for your own gcloud sign-in use google-id with google_service_account`, { retryable: false });
+    }
+    const id = `google-credentials\u0000${key.client_email}\u0000${key.token_uri ?? ""}`;
+    const inner = sharedTokenCache(`${id}\u0000${cfg.host}`, () => serviceAccountIdToken(key, cfg.host));
+    const platform = sharedTokenCache(`${id}\u0000access`, () => serviceAccountAccessToken(key));
+    const headers = bearerSource(inner, gcpAccessTokenHeader(platform));
+    await headers.headers();
+    return headers;
+  },
+};

@@ -1,0 +1,106 @@
+// Tokens cached per process and refreshed before they expire, with one refresh in flight.
+// Every client in the process (all resources of a `pulumi up`) shares one cache per identity, so a
+// token is fetched once, not once per resource.
+import { registerSecret } from "./redact";
+
+export interface Token {
+  accessToken: string;
+  /** Epoch ms; undefined = no known expiry (refreshed only after a 401). */
+  expiresAt?: number;
+}
+
+/** Refresh margin: 60 s, or 10 % of the lifetime for short-lived tokens. */
+export function refreshMarginMs(lifetimeMs: number): number {
+  return Math.min(60_000, lifetimeMs * 0.1);
+}
+
+/** Within this much of expiry a token is not used at all: the caller waits for the refresh. */
+const HARD_MARGIN_MS = 5_000;
+
+export class TokenCache {
+  private token?: Token;
+  private refreshAt = 0;
+  private inflight?: Promise<Token>;
+
+  /** `minMarginMs`: refresh at least this early (Azure rejects tokens with < 30 s left: 40 s). */
+  constructor(
+    private readonly fetchToken: () => Promise<Token>,
+    private readonly minMarginMs = 0,
+  ) {}
+
+  /** A token valid now: the cached one, or a refreshed one (one refresh in flight for all callers). */
+  async get(): Promise<Token> {
+    const now = Date.now();
+    const t = this.token;
+    if (t && now < this.refreshAt) return t;
+    if (t && (t.expiresAt === undefined || now < t.expiresAt - HARD_MARGIN_MS)) {
+      // Stale but still valid: refresh in the background and use the current token meanwhile.
+      this.refresh().catch(() => undefined);
+      return t;
+    }
+    return this.refresh();
+  }
+
+  /** Drop the cached token (after a 401): the next get() fetches a new one. */
+  invalidate(): void {
+    this.token = undefined;
+    this.refreshAt = 0;
+  }
+
+  private refresh(): Promise<Token> {
+    if (!this.inflight) {
+      const started = Date.now();
+      const inflight = this.fetchToken()
+        .then((t) => {
+          registerSecret(t.accessToken);
+          this.token = t;
+          if (t.expiresAt === undefined) this.refreshAt = Number.POSITIVE_INFINITY;
+          else {
+            const lifetime = Math.max(0, t.expiresAt - started);
+            this.refreshAt = t.expiresAt - Math.max(refreshMarginMs(lifetime), this.minMarginMs);
+          }
+          return t;
+        })
+        .finally(() => {
+          if (this.inflight === inflight) this.inflight = undefined;
+        });
+      this.inflight = inflight;
+    }
+    return this.inflight;
+  }
+}
+
+const caches = new Map<string, TokenCache>();
+
+/** The process-wide cache for one identity (`key` names strategy, host and principal — never a secret). */
+export function sharedTokenCache(key: string, fetchToken: () => Promise<Token>, minMarginMs = 0): TokenCache {
+  let c = caches.get(key);
+  if (!c) {
+    c = new TokenCache(fetchToken, minMarginMs);
+    caches.set(key, c);
+  }
+  return c;
+}
+
+/** Test hook: forget every cached token. */
+export function clearTokenCaches(): void {
+  caches.clear();
+}
+
+/** Expiry from `expires_in` seconds (number or numeric string), relative to `started`. */
+export function expiryFromExpiresIn(expiresIn: unknown, started: number, fallbackSeconds = 3600): number {
+  const n = Number(expiresIn);
+  return started + (Number.isFinite(n) && n > 0 ? n : fallbackSeconds) * 1000;
+}
+
+/** Expiry from a JWT's `exp` claim, if it has one. */
+export function jwtExpiry(jwt: string): number | undefined {
+  const payload = jwt.split(".")[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown };
+    return typeof claims.exp === "number" ? claims.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
