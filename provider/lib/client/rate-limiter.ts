@@ -49,7 +49,7 @@ interface Waiter {
   cancelDeadline?: () => void;
 }
 
-/** A token bucket with a server window this short refills continuously: a second tells its rate. */
+/** The shortest stretch a server's rate is measured over: a bucket refilled continuously shows it within a second. */
 const MIN_WINDOW_MS = 1000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -117,7 +117,8 @@ export class RateLimiter {
 
   /**
    * The server answered 429, with Retry-After in ms when it sent one. Returns whether the host
-   * slowed down (a congestion event, which also holds every caller for the Retry-After).
+   * slowed down; when that is because the server is full, every caller is also held for the
+   * Retry-After.
    */
   throttled(permit: Permit, retryAfterMs?: number): boolean {
     const now = this.clock.now();
