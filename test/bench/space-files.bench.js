@@ -1,155 +1,316 @@
 #!/usr/bin/env node
 /*
- * Benchmark: load, validate and serialize 1,000 generated space files (30 tables and
- * 100 instructions each). Prints figures; never fails on timing.
+ * Benchmark: space files as real stacks have them. Prints figures; never fails on timing.
  *
- * Run from the repository root:
- *   npx tsc -p tsconfig.json && node test/bench/space-files.bench.js [fileCount] [yaml|json|both]
+ * Run from the repository root (the benchmark loads the build):
+ *   npx tsc -p tsconfig.json && node test/bench/space-files.bench.js [options]
  *
- * The same spaces are written as YAML and as JSON. YAML is parsed with js-yaml (a schema matching
- * the `yaml` package's YAML 1.2 core); the `yaml` package re-reads only files with a problem, for
- * positions. Folders above the worker threshold are validated on worker threads plus the calling
- * thread. After the end-to-end figures, a single-threaded breakdown per phase is printed.
+ *   (default)             200 realistic space files of 3–10 KB (a few tables with column configs,
+ *                         instructions, example SQL, joins, snippets, benchmarks, ${var} references):
+ *                         load + validate + serialize, the first run (what `validate` does in a fresh
+ *                         process) and the median of the next runs, with a per-phase breakdown.
+ *                         Goal: under 1 s for the 200 files.
+ *   --files N             how many realistic files (default 200)
+ *   --runs N              runs after the first (default 5)
+ *   --json                write the realistic files as JSON instead of YAML
+ *   --synthetic [N]       the old large synthetic run: N files (default 1000) of ~50 KB, each at the
+ *                         product limits (30 tables, 100 instructions)
+ *   --pathological        hostile single files: 20,000 / 40,000 / 200,000 unknown keys, duplicate
+ *                         keys, a list of 200,000 invalid items, an alias bomb, a 9 MB string; time to
+ *                         the error, problems listed and counted. Goal: seconds for any input < 10 MB.
+ *
+ * Figures on a shared machine are noisy: the load average before each run and the CPU time (which
+ * other processes change far less than wall time) are printed with every figure.
  */
 "use strict";
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const YAML = require("yaml");
-const { loadSpaceFiles, toSerializedSpace } = require("../../dist/provider/lib/space");
-const { fastParseYaml } = require("../../dist/provider/lib/space/fast-yaml");
-const { loadSpaceText } = require("../../dist/provider/lib/space/files");
-const { workerScript, workerCount, WORKER_THRESHOLD } = require("../../dist/provider/lib/space/file-pool");
 
-const FILES = Number(process.argv[2] || 1000);
-const FORMATS = (process.argv[3] || "both") === "both" ? ["yaml", "json"] : [process.argv[3]];
-const TABLES = 30;
-const EXAMPLES = 89; // + 10 SQL functions + 1 text block = 100 instructions (the product limit)
-const FUNCTIONS = 10;
+const DIST = path.join(__dirname, "..", "..", "dist", "provider", "lib", "space");
+const { loadSpaceFiles, toSerializedSpace, SpaceFileError } = require(DIST);
+const { listSpaceFiles, readSpaceText } = require(path.join(DIST, "folder"));
+const { parseYaml } = require(path.join(DIST, "positions"));
+const { loadSpaceText } = require(path.join(DIST, "files"));
 
-function spaceYaml(n) {
-  const lines = [
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const value = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined && !args[i + 1].startsWith("--") ? Number(args[i + 1]) : fallback;
+};
+
+const VARIABLES = { catalog: "main", schema: "sales", warehouse_id: "abcdef0123456789" };
+const mb = (bytes) => (bytes / 1024 / 1024).toFixed(2);
+const ms = (ns) => (Number(ns) / 1e6).toFixed(0);
+const load = () => os.loadavg()[0].toFixed(2);
+const rss = () => mb(process.resourceUsage().maxRSS * 1024);
+const cpuMs = (c) => ((c.user + c.system) / 1000).toFixed(0);
+
+// ------------------------------------------------------------------------------------------------
+// Realistic space files
+// ------------------------------------------------------------------------------------------------
+
+/** A small deterministic PRNG (mulberry32), so every run writes the same files. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TABLES = ["orders", "customers", "products", "stores", "returns", "inventory", "promotions", "payments", "shipments", "suppliers", "employees", "regions"];
+const COLUMNS = ["id", "customer_id", "store_id", "product_id", "amount", "net_amount", "quantity", "region", "channel", "status",
+  "created_at", "updated_at", "category", "brand", "loyalty_tier", "email", "country", "currency", "discount", "margin"];
+const WORDS = ("revenue customers orders last week month quarter year by region store top average total net gross returns share "
+  + "growth trend compared previous period channel category brand per day active new basket margin stock").split(" ");
+
+/** One space file as a team writes it: 2–5 tables, 3–7 examples, joins, snippets, benchmarks, ${variables}. */
+function realisticSpace(n) {
+  const r = random(n * 7919 + 17);
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const int = (a, b) => a + Math.floor(r() * (b - a + 1));
+  const words = (k) => Array.from({ length: k }, () => pick(WORDS)).join(" ");
+  const q = (s) => JSON.stringify(s);
+  const shuffled = (xs) => xs.map((x) => [r(), x]).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
+  const tables = shuffled(TABLES).slice(0, int(2, 5));
+  const singular = (t) => t.replace(/s$/, "");
+  const L = [
     `name: space_${n}`,
-    `title: "Benchmark space ${n} (\${env})"`,
+    `title: ${q(`Space ${n}: ${words(3)} (\${env})`)}`,
+    `description: ${q(`Questions about ${tables.join(", ")}`)}`,
     "warehouse_id: ${warehouse_id}",
+    "parent_path: /Workspace/Shared/genie/${env}",
     "config:",
     "  sample_questions:",
-    ...Array.from({ length: 5 }, (_, i) => `    - "Sample question ${i} of space ${n}?"`),
+    ...Array.from({ length: int(2, 5) }, (_, i) => `    - ${q(`What is the ${words(4)} (${i})?`)}`),
     "data_sources:",
     "  tables:",
   ];
-  for (let t = 0; t < TABLES; t++) {
-    lines.push(
-      `    - identifier: \${catalog}.sales.table_${String(t).padStart(2, "0")}`,
-      `      description: "Table ${t} of space ${n}. One row per event."`,
-      "      column_configs:",
-      ...["id", "amount", "region"].map((c, i) => [
-        `        - column_name: ${c}`,
-        ...(i < 2 ? [`          description: "Column ${c} of table ${t}"`] : []),
-        "          synonyms: [alt_" + c + ", other_" + c + "]",
-        "          enable_format_assistance: true",
-        ...(c === "region" ? ["          enable_entity_matching: true"] : []),
-      ].join("\n")),
-    );
+  for (const t of tables) {
+    L.push(`    - identifier: \${catalog}.\${schema}.${t}`, `      description: ${q(`One row per ${singular(t)}. ${words(6)}.`)}`, "      column_configs:");
+    for (const c of shuffled(COLUMNS).slice(0, int(3, 6))) {
+      L.push(`        - column_name: ${c}`);
+      if (r() < 0.7) L.push(`          description: ${q(`${c.replace(/_/g, " ")}: ${words(5)}`)}`);
+      if (r() < 0.5) L.push(`          synonyms: [${[...new Set(Array.from({ length: int(1, 3) }, () => pick(WORDS)))].join(", ")}]`);
+      if (r() < 0.1) L.push("          exclude: true");
+      else if (r() < 0.5) {
+        L.push("          enable_format_assistance: true");
+        if (r() < 0.5) L.push("          enable_entity_matching: true");
+      }
+    }
   }
-  lines.push("instructions:", "  text_instructions:", "    - content: |", "        Fiscal year starts on February 1.", "        Amounts are USD.");
-  lines.push("  example_question_sqls:");
-  for (let e = 0; e < EXAMPLES; e++) {
-    lines.push(
-      `    - question: "Revenue by region for example ${e} of space ${n}?"`,
-      "      sql: |",
-      "        SELECT region, SUM(amount) AS revenue",
-      `        FROM \${catalog}.sales.table_${String(e % TABLES).padStart(2, "0")}`,
-      "        WHERE event_date >= :start_date",
-      "        GROUP BY region",
-      "      parameters:",
-      "        - name: start_date",
-      "          type_hint: DATE",
-      "          default_value: 2026-01-01",
-    );
+  L.push("instructions:", "  text_instructions:", "    - |");
+  for (let i = int(3, 7); i > 0; i--) L.push(`      ${words(int(6, 14))}.`);
+  L.push("  example_question_sqls:");
+  for (let e = int(3, 7); e > 0; e--) {
+    const t = pick(tables);
+    L.push(`    - question: ${q(`${words(5)} (${e})?`)}`, "      sql: |",
+      "        SELECT region, SUM(net_amount) AS revenue", `        FROM \${catalog}.\${schema}.${t}`,
+      "        WHERE created_at >= :start_date AND status = 'COMPLETE'", "        GROUP BY region", "        ORDER BY revenue DESC");
+    if (r() < 0.5) L.push("      parameters:", "        - name: start_date", "          type_hint: DATE", "          default_value: 2026-01-01");
+    if (r() < 0.4) L.push(`      usage_guidance: ${q(words(8))}`);
   }
-  lines.push("  sql_functions:", ...Array.from({ length: FUNCTIONS }, (_, f) => `    - \${catalog}.udfs.fn_${f}`));
-  lines.push("  join_specs:");
-  for (let j = 0; j < 20; j++) {
-    lines.push(
-      `    - left: {identifier: "\${catalog}.sales.table_${String(j).padStart(2, "0")}", alias: l}`,
-      `      right: {identifier: "\${catalog}.sales.table_${String(j + 1).padStart(2, "0")}", alias: r}`,
-      "      sql: \"`l`.`id` = `r`.`id`\"",
-      "      relationship: many_to_one",
-    );
+  if (r() < 0.5) L.push("  sql_functions:", "    - ${catalog}.${schema}.fiscal_quarter");
+  L.push("  join_specs:");
+  for (let j = 1; j < tables.length && j <= 3; j++) {
+    L.push(`    - left: {identifier: "\${catalog}.\${schema}.${tables[0]}", alias: ${tables[0]}}`,
+      `      right: {identifier: "\${catalog}.\${schema}.${tables[j]}", alias: ${tables[j]}}`,
+      `      sql: "\`${tables[0]}\`.\`${singular(tables[j])}_id\` = \`${tables[j]}\`.\`id\`"`,
+      `      relationship: ${pick(["many_to_one", "one_to_many", "one_to_one"])}`);
   }
-  lines.push("  sql_snippets:", "    measures:");
-  for (let m = 0; m < 30; m++) lines.push(`      - alias: measure_${m}`, `        sql: SUM(amount_${m})`);
-  lines.push("benchmarks:", "  questions:");
-  for (let b = 0; b < 10; b++) lines.push(`    - question: "Benchmark ${b}?"`, "      expected_sql: SELECT 1");
-  return lines.join("\n") + "\n";
+  L.push("  sql_snippets:", "    filters:");
+  for (let f = int(1, 3); f > 0; f--) L.push(`      - display_name: ${q(`filter ${f}: ${words(2)}`)}`, `        sql: ${q(`${tables[0]}.amount > ${f * 100}`)}`);
+  L.push("    measures:");
+  for (let m = int(1, 4); m > 0; m--) {
+    L.push(`      - alias: measure_${m}`, `        display_name: ${q(`Measure ${m}`)}`, `        sql: SUM(${tables[0]}.net_amount * ${m})`, `        synonyms: [${pick(WORDS)}]`);
+  }
+  L.push("benchmarks:", "  questions:");
+  for (let b = int(2, 5); b > 0; b--) {
+    L.push(`    - question: ${q(`${words(6)} (${b})?`)}`, "      expected_sql: |", `        SELECT COUNT(*) FROM \${catalog}.\${schema}.${pick(tables)}`, "        WHERE status = 'COMPLETE'");
+  }
+  return L.join("\n") + "\n";
 }
 
-async function run(format) {
+function writeRealistic(dir, count, json) {
+  const sizes = [];
+  for (let n = 0; n < count; n++) {
+    const yamlText = realisticSpace(n);
+    const text = json ? JSON.stringify(YAML.parse(yamlText), null, 2) + "\n" : yamlText;
+    sizes.push(Buffer.byteLength(text));
+    fs.writeFileSync(path.join(dir, `space_${String(n).padStart(4, "0")}.${json ? "json" : "yaml"}`), text);
+  }
+  return sizes;
+}
+
+/** load + validate + serialize every space: what `validate`, `pulumi preview` and `up` do with a folder. */
+async function loadAndSerialize(dir) {
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const spaces = await loadSpaceFiles(dir, { env: "bench", variables: VARIABLES });
+  let bytes = 0;
+  for (const s of spaces) bytes += toSerializedSpace(s.definition).length;
+  return { ns: process.hrtime.bigint() - started, cpu: process.cpuUsage(cpu), spaces: spaces.length, bytes };
+}
+
+/** Cost of each phase on the same files, in process, one after the other; each the best of three (less noise). */
+async function phases(dir) {
+  const time = async (fn) => {
+    let best;
+    for (let i = 0; i < 3; i++) {
+      const t = process.hrtime.bigint();
+      const result = await fn();
+      const ns = process.hrtime.bigint() - t;
+      if (!best || ns < best.ns) best = { ns, result };
+    }
+    return best;
+  };
+  const vars = { env: "bench", ...VARIABLES };
+  const list = await time(() => listSpaceFiles(dir));
+  const files = list.result.files;
+  const read = await time(async () => { const out = []; for (const f of files) out.push((await readSpaceText(f, true)).text); return out; });
+  const texts = read.result;
+  const parse = await time(() => texts.forEach((t, i) => (files[i].endsWith(".json") ? JSON.parse(t) : parseYaml(t).toJS())));
+  // loadSpaceText parses too: validation is its time minus parsing's.
+  const all = await time(() => texts.map((t, i) => loadSpaceText(files[i], t, vars)));
+  const serialize = await time(() => all.result.forEach((o) => o.spaces.forEach((s) => toSerializedSpace(s.space.definition))));
+  return { list: list.ns, read: read.ns, parse: parse.ns, validate: all.ns - parse.ns, serialize: serialize.ns };
+}
+
+async function realistic() {
+  const count = value("--files", 200);
+  const runs = value("--runs", 5);
+  const json = flag("--json");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "space-bench-"));
   try {
-    // One template per format; each file differs by its number (so ids and names differ).
-    const yamlTemplate = spaceYaml("@N@");
-    const template = format === "yaml" ? yamlTemplate : JSON.stringify(YAML.parse(yamlTemplate), null, 1);
-    let bytes = 0;
-    for (let n = 0; n < FILES; n++) {
-      const text = template.split("@N@").join(String(n));
-      bytes += text.length;
-      fs.writeFileSync(path.join(dir, `space_${String(n).padStart(4, "0")}.${format}`), text);
+    const sizes = writeRealistic(dir, count, json);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    console.log(`Realistic space files (node ${process.version}, ${os.cpus().length} CPUs, load average ${load()} before the run)`);
+    console.log(`  files:        ${count} ${json ? "JSON" : "YAML"} files, ${mb(total)} MiB; sizes ${(Math.min(...sizes) / 1024).toFixed(1)}–${(Math.max(...sizes) / 1024).toFixed(1)} KB, mean ${(total / count / 1024).toFixed(1)} KB`);
+    const first = await loadAndSerialize(dir);
+    console.log(`  first run:    ${ms(first.ns)} ms (CPU ${cpuMs(first.cpu)} ms) = ${(first.spaces / (Number(first.ns) / 1e9)).toFixed(0)} files/s; ${first.spaces} spaces, ${mb(first.bytes)} MiB of serialized_space  [goal: < 1000 ms]`);
+    const later = [];
+    for (let i = 0; i < runs; i++) later.push(await loadAndSerialize(dir));
+    later.sort((a, b) => Number(a.ns - b.ns));
+    const median = later[Math.floor(later.length / 2)];
+    if (median) {
+      console.log(`  later runs:   median ${ms(median.ns)} ms (CPU ${cpuMs(median.cpu)} ms) = ${(median.spaces / (Number(median.ns) / 1e9)).toFixed(0)} files/s; fastest ${ms(later[0].ns)} ms, slowest ${ms(later[later.length - 1].ns)} ms (${runs} runs, load average ${load()})`);
     }
-    if (global.gc) global.gc();
-    let peakHeap = process.memoryUsage().heapUsed;
-    const sampler = setInterval(() => { peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed); }, 5);
-
-    const cpu0 = process.cpuUsage();
-    const started = process.hrtime.bigint();
-    const spaces = await loadSpaceFiles(dir, { env: "bench", variables: { catalog: "main", warehouse_id: "abcdef0123456789" } });
-    const loaded = process.hrtime.bigint();
-    const cpu1 = process.cpuUsage();
-    let bodyBytes = 0;
-    for (const s of spaces) bodyBytes += toSerializedSpace(s.definition).length;
-    const done = process.hrtime.bigint();
-    const cpu2 = process.cpuUsage();
-    // CPU time of all threads (workers included): a figure other processes on the machine barely change.
-    const cpu = (a, b) => ((b.user - a.user + b.system - a.system) / 1e6).toFixed(2);
-    clearInterval(sampler);
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-
-    const seconds = Number(done - started) / 1e9;
-    const mb = (x) => (x / 1024 / 1024).toFixed(1);
-    console.log(`${format.toUpperCase()} space files (node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(2)} before the run)`);
-    console.log(`  files:               ${spaces.length} (${mb(bytes)} MiB; ${TABLES} tables, ${EXAMPLES + FUNCTIONS + 1} instructions each)`);
-    console.log(`  load + validate:     ${(Number(loaded - started) / 1e9).toFixed(2)} s (CPU, all threads: ${cpu(cpu0, cpu1)} s)`);
-    console.log(`  serialize:           ${(Number(done - loaded) / 1e9).toFixed(2)} s (CPU: ${cpu(cpu1, cpu2)} s; ${mb(bodyBytes)} MiB of serialized_space)`);
-    console.log(`  total:               ${seconds.toFixed(2)} s = ${(spaces.length / seconds).toFixed(0)} files/s (goal: 1,000 files in < 2 s)`);
-    const threads = spaces.length > WORKER_THRESHOLD && workerScript() ? `${workerCount() - 1} worker(s) + the main thread` : "in process";
-    console.log(`  threads:             ${threads}`);
-    console.log(`  peak RSS so far:     ${mb(process.resourceUsage().maxRSS * 1024)} MiB (whole process, workers included)`);
-    console.log(`  peak heap (sampled): ${mb(peakHeap)} MiB (main thread)`);
-    breakdown(dir, format);
+    const p = await phases(dir);
+    const per = (ns) => `${ms(ns)} ms`.padStart(7);
+    console.log(`  phases:       list ${per(p.list)} | read ${per(p.read)} | parse ${per(p.parse)} | variables + validate + canonical ${per(p.validate)} | serialize ${per(p.serialize)}`);
+    console.log(`  peak RSS:     ${rss()} MiB (whole process)`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Single-threaded cost per phase (ms per file), on the same files: where the time goes. */
-function breakdown(dir, format) {
-  const files = fs.readdirSync(dir).sort().map((f) => path.join(dir, f)).slice(0, 200);
-  const vars = { env: "bench", catalog: "main", warehouse_id: "abcdef0123456789" };
-  const time = (fn) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e6 / files.length; };
-  let texts = [];
-  const read = time(() => { texts = files.map((f) => fs.readFileSync(f, "utf8")); });
-  const parse = time(() => texts.forEach((t) => (format === "json" ? JSON.parse(t) : fastParseYaml(t))));
-  let outcomes = [];
-  const all = time(() => { outcomes = texts.map((t, i) => loadSpaceText(files[i], t, vars)); });
-  const serialize = time(() => outcomes.forEach((o) => toSerializedSpace(o.spaces[0].space.definition)));
-  const f = (x) => x.toFixed(2).padStart(5);
-  console.log(`  per file, one thread (${files.length} files):`);
-  console.log(`    read ${f(read)} ms | parse ${f(parse)} ms | variables + validate + canonical ${f(all - parse)} ms | toSerializedSpace ${f(serialize)} ms`);
+// ------------------------------------------------------------------------------------------------
+// The old synthetic run: every file at the product limits
+// ------------------------------------------------------------------------------------------------
+
+function syntheticSpace(n) {
+  const lines = [`name: space_${n}`, `title: "Benchmark space ${n} (\${env})"`, "warehouse_id: ${warehouse_id}", "config:", "  sample_questions:",
+    ...Array.from({ length: 5 }, (_, i) => `    - "Sample question ${i} of space ${n}?"`), "data_sources:", "  tables:"];
+  for (let t = 0; t < 30; t++) {
+    const id = String(t).padStart(2, "0");
+    lines.push(`    - identifier: \${catalog}.sales.table_${id}`, `      description: "Table ${t} of space ${n}. One row per event."`, "      column_configs:",
+      "        - {column_name: amount, description: \"Amount\", synonyms: [value], enable_format_assistance: true}",
+      "        - {column_name: region, synonyms: [area], enable_format_assistance: true, enable_entity_matching: true}");
+  }
+  lines.push("instructions:", "  text_instructions:", "    - content: |", "        Fiscal year starts on February 1.", "  example_question_sqls:");
+  for (let e = 0; e < 89; e++) {
+    lines.push(`    - question: "Revenue by region for example ${e} of space ${n}?"`, "      sql: |", "        SELECT region, SUM(amount) AS revenue",
+      `        FROM \${catalog}.sales.table_${String(e % 30).padStart(2, "0")}`, "        GROUP BY region",
+      "      parameters: [{name: start_date, type_hint: DATE, default_value: 2026-01-01}]");
+  }
+  lines.push("  sql_functions:", ...Array.from({ length: 10 }, (_, f) => `    - \${catalog}.udfs.fn_${f}`), "  join_specs:");
+  for (let j = 0; j < 20; j++) {
+    lines.push(`    - left: {identifier: "\${catalog}.sales.table_${String(j).padStart(2, "0")}", alias: l}`,
+      `      right: {identifier: "\${catalog}.sales.table_${String(j + 1).padStart(2, "0")}", alias: r}`, "      sql: \"`l`.`id` = `r`.`id`\"", "      relationship: many_to_one");
+  }
+  lines.push("  sql_snippets:", "    measures:", ...Array.from({ length: 30 }, (_, m) => `      - {alias: measure_${m}, sql: "SUM(amount_${m})"}`));
+  return lines.join("\n") + "\n";
+}
+
+async function synthetic() {
+  const count = value("--synthetic", 1000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "space-bench-"));
+  try {
+    let bytes = 0;
+    for (let n = 0; n < count; n++) {
+      const text = syntheticSpace(n);
+      bytes += text.length;
+      fs.writeFileSync(path.join(dir, `space_${String(n).padStart(4, "0")}.yaml`), text);
+    }
+    console.log(`Synthetic space files at the product limits (load average ${load()} before the run)`);
+    const r = await loadAndSerialize(dir);
+    console.log(`  ${count} files, ${mb(bytes)} MiB: ${ms(r.ns)} ms (CPU ${cpuMs(r.cpu)} ms) = ${(count / (Number(r.ns) / 1e9)).toFixed(0)} files/s; peak RSS ${rss()} MiB`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Pathological input
+// ------------------------------------------------------------------------------------------------
+
+const HEAD = "name: hostile\ntitle: Hostile\nwarehouse_id: wh\n";
+
+const PATHOLOGICAL = [
+  ["20,000 unknown top-level keys", () => HEAD + Array.from({ length: 20000 }, (_, i) => `unknown_key_${i}: ${i}\n`).join("")],
+  ["40,000 unknown top-level keys", () => HEAD + Array.from({ length: 40000 }, (_, i) => `unknown_key_${i}: ${i}\n`).join("")],
+  ["200,000 unknown top-level keys", () => HEAD + Array.from({ length: 200000 }, (_, i) => `unknown_key_${i}: ${i}\n`).join("")],
+  ["200,000 unknown keys in one table", () => HEAD + "data_sources:\n  tables:\n    - identifier: a.b.c\n"
+    + Array.from({ length: 200000 }, (_, i) => `      colum_${i}: x\n`).join("")],
+  ["200,000 duplicate keys", () => HEAD + "data_sources:\n" + Array.from({ length: 200000 }, () => "  tables: []\n").join("")],
+  ["200,000 invalid tables (2-part names)", () => HEAD + "data_sources:\n  tables:\n" + Array.from({ length: 200000 }, (_, i) => `    - s.t${i}\n`).join("")],
+  ["200,000 undefined variables", () => HEAD + "description: |\n" + Array.from({ length: 200000 }, (_, i) => `  \${undefined_${i}}\n`).join("")],
+  ["alias bomb (billion laughs)", () => HEAD + ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => {
+    const p = String.fromCharCode(97 + i), c = String.fromCharCode(98 + i);
+    return `${c}: &${c} [*${p}, *${p}, *${p}, *${p}, *${p}, *${p}, *${p}, *${p}, *${p}]`;
+  })].join("\n") + "\n"],
+  ["a 9 MB description", () => HEAD + `description: "${"x".repeat(9 * 1024 * 1024)}"\n`],
+];
+
+async function pathological() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "space-bench-"));
+  try {
+    console.log(`Pathological space files, one at a time (node ${process.version}, ${os.cpus().length} CPUs)  [goal: seconds for any input < 10 MB]`);
+    for (const [what, make] of PATHOLOGICAL) {
+      const file = path.join(dir, "hostile.yaml");
+      const text = make();
+      fs.writeFileSync(file, text);
+      const loadBefore = load();
+      const cpu = process.cpuUsage();
+      const started = process.hrtime.bigint();
+      let outcome;
+      try {
+        await loadSpaceFiles(file);
+        outcome = "loaded (no problem)";
+      } catch (e) {
+        if (!(e instanceof SpaceFileError)) throw e;
+        const omitted = e.omitted.reduce((a, o) => a + o.count, 0);
+        outcome = `${e.problems.length} problems listed${omitted ? ` + ${omitted} counted` : ""}; first: ${e.problems[0].message.slice(0, 70)}`;
+      }
+      const took = process.hrtime.bigint() - started;
+      console.log(`  ${what.padEnd(40)} ${mb(Buffer.byteLength(text)).padStart(6)} MiB  ${ms(took).padStart(6)} ms (CPU ${cpuMs(process.cpuUsage(cpu))} ms, load ${loadBefore})  ${outcome}`);
+    }
+    console.log(`  peak RSS: ${rss()} MiB (whole process)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main() {
-  for (const format of FORMATS) await run(format);
+  if (flag("--pathological")) await pathological();
+  else if (flag("--synthetic")) await synthetic();
+  else await realistic();
 }
 
 main().catch((e) => {

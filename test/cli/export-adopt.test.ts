@@ -10,10 +10,11 @@ import { startEmulator, type EmulatorHandle } from "../../provider/tools/emulato
 import { runExport } from "../../provider/tools/cli/export";
 import { runValidate } from "../../provider/tools/cli/validate";
 import { toSerializedSpace } from "../../provider/lib/space";
+import { V2_TEXT } from "../fixtures";
 import { bufferIo, isolated, removeDir, scratchProject } from "./helpers";
 import { stackRun, writesOf } from "./stack-run";
 
-const EXAMPLE = fs.readFileSync("/work/shared/genie-api-examples/serialized_space.v2.example.json", "utf8");
+const EXAMPLE = V2_TEXT;
 const DEV_EXAMPLE = EXAMPLE.replace(/retail\.gold\./g, "dev_catalog.analytics.");
 
 describe("export, then manage the exported spaces with Pulumi", () => {

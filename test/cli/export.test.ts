@@ -5,9 +5,10 @@ import { parse } from "yaml";
 import type { EmulatorHandle } from "../../provider/tools/emulator";
 import { nameFromTitle, parseTemplatize, runExport } from "../../provider/tools/cli/export";
 import { compareSpaces, loadSpaceFiles } from "../../provider/lib/space";
+import { V2_TEXT } from "../fixtures";
 import { bufferIo, emulatorPerFile, isolated, removeDir, scratchProject } from "./helpers";
 
-const EXAMPLE = fs.readFileSync("/work/shared/genie-api-examples/serialized_space.v2.example.json", "utf8");
+const EXAMPLE = V2_TEXT;
 /** The API's own v2 example, moved to the dev catalog (pretty-printed as the UI stores it). */
 const DEV_EXAMPLE = EXAMPLE.replace(/retail\.gold\./g, "dev_catalog.analytics.");
 

@@ -47,6 +47,29 @@ describe("emulator command", () => {
     }
   });
 
+  test("--max-body-bytes caps request bodies (413); it must be a positive whole number", async () => {
+    let running: RunningEmulator | undefined;
+    await program({ write: () => undefined, onStarted: (r) => (running = r), waitForSignal: false }).parseAsync(
+      ["emulator", "--token", "dapi-cli-token", "--max-body-bytes", "100"],
+      { from: "user" },
+    );
+    try {
+      const post = (body: string) =>
+        fetch(`${running!.handle.url}/api/2.0/genie/spaces`, { method: "POST", headers: { Authorization: "Bearer dapi-cli-token" }, body });
+      const over = await post(JSON.stringify({ warehouse_id: "w", serialized_space: "x".repeat(100) }));
+      expect(over.status).toBe(413);
+      expect(((await over.json()) as { error_code: string }).error_code).toBe("REQUEST_ENTITY_TOO_LARGE");
+      expect((await post("{}")).status).toBe(400); // read, then refused by validation
+    } finally {
+      await running?.close();
+    }
+    let err = "";
+    const p = program({ waitForSignal: false }).configureOutput({ writeErr: (s) => (err += s) });
+    for (const c of p.commands) c.exitOverride().configureOutput({ writeErr: (s) => (err += s) });
+    await expect(p.parseAsync(["emulator", "--max-body-bytes", "0"], { from: "user" })).rejects.toThrow();
+    expect(err).toContain("expected a positive whole number");
+  });
+
   test("the command runs until SIGINT, then closes the server", async () => {
     let running: RunningEmulator | undefined;
     const lines: string[] = [];
@@ -66,8 +89,11 @@ describe("emulator command", () => {
     await expect(p.parseAsync(["emulator", "--help"], { from: "user" })).rejects.toThrow();
     expect(out).toContain("METHOD[@PATH]:KIND[=ARG][:PROBABILITY[:TIMES]]");
     expect(out).toContain("reset-after-commit");
+    expect(out).toContain("slow-commit=<commit ms>/<answer ms>");
+    expect(out).toContain("commit-then-hang");
     expect(out).toContain("/__emulator/reset");
     expect(out).toContain("--rate-limit");
+    expect(out).toContain("--max-body-bytes");
   });
 
   test("a bad fault spec is refused before anything starts", async () => {

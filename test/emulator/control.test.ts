@@ -97,7 +97,7 @@ describe("handle test hooks", () => {
 });
 
 describe("HTTP control endpoints", () => {
-  const ctx = useEmulator();
+  const ctx = useEmulator({ tokens: ["dapi-second-token"] });
   const control = (method: string, path: string, body?: unknown, token?: string | null) =>
     ctx.call(method, `/__emulator${path}`, body, { token });
 
@@ -106,11 +106,29 @@ describe("HTTP control endpoints", () => {
     expect((await control("POST", "/reset", undefined, "dapi-wrong")).status).toBe(401);
   });
 
-  test("they still work with the PAT after revokeToken (so a test can clean up)", async () => {
+  test("a revoked token is refused (401) and changes nothing; another live token still works", async () => {
+    await ctx.call("POST", SPACES, createBody());
     ctx.emu.revokeToken(ctx.emu.token);
-    expect((await ctx.call("GET", SPACES)).status).toBe(401);
-    expect((await control("POST", "/reset")).status).toBe(200);
+    for (const [method, path] of [["POST", "/reset"], ["GET", "/requests"], ["PUT", "/faults"], ["GET", "/spaces"], ["POST", "/nothing"]]) {
+      const res = await control(method, path, method === "PUT" ? [] : undefined);
+      expect([method, path, res.status, res.body.error_code]).toEqual([method, path, 401, "UNAUTHENTICATED"]);
+    }
+    expect(ctx.emu.spaces.list()).toHaveLength(1);
+    expect((await control("POST", "/reset", undefined, "dapi-second-token")).status).toBe(200);
+    expect(ctx.emu.spaces.list()).toEqual([]);
+    // A reset forgets revocations: the first token works again.
     expect((await ctx.call("GET", SPACES)).status).toBe(200);
+  });
+
+  test("a token revoked over HTTP cannot use the control endpoints any more", async () => {
+    expect((await control("POST", "/revoke", { token: "dapi-second-token" })).status).toBe(200);
+    expect((await control("GET", "/workspaces", undefined, "dapi-second-token")).status).toBe(401);
+    expect((await control("GET", "/workspaces")).status).toBe(200);
+  });
+
+  test("an unknown control path still needs a live token first (401), then is ENDPOINT_NOT_FOUND", async () => {
+    expect((await control("GET", "/nothing", undefined, "dapi-wrong")).status).toBe(401);
+    expect((await control("GET", "/nothing")).body.error_code).toBe("ENDPOINT_NOT_FOUND");
   });
 
   test("GET/DELETE /requests read and clear the request log (control calls are not logged)", async () => {

@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
 import { EmulatorHandle, EmulatorOptions, startEmulator } from "../../provider/tools/emulator";
 
-export const EXAMPLES = "/work/shared/genie-api-examples";
-export const V2_TEXT = readFileSync(`${EXAMPLES}/serialized_space.v2.example.json`, "utf8");
-export const V1_TEXT = readFileSync(`${EXAMPLES}/serialized_space.v1.example.json`, "utf8");
+import { V1_TEXT, V2_TEXT } from "../fixtures";
+
+export { V1_TEXT, V2_TEXT };
 export const v2Example = (): Record<string, any> => JSON.parse(V2_TEXT);
 export const v1Example = (): Record<string, any> => JSON.parse(V1_TEXT);
 

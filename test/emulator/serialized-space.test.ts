@@ -100,7 +100,7 @@ describe("strict validation", () => {
   test("ids must be unique across all lists", () => {
     const doc = v2Example();
     doc.instructions.sql_functions[0].id = doc.config.sample_questions[0].id;
-    expect(rejection(doc)).toMatch(/^Duplicate id '0a1b2c3d4e5f40718293a4b5c6d7e8f1'/);
+    expect(rejection(doc)).toMatch(/^Duplicate id '19c1c305700441a89e081d74aeae29cb'/);
   });
 
   test.each([
@@ -127,8 +127,8 @@ describe("strict validation", () => {
     expect(rejection(doc)).toBeUndefined();
     const stored = JSON.parse(strictAccept(doc));
     expect(stored.config.sample_questions.map((q: any) => q.id)).toEqual([
-      "0a1b2c3d4e5f40718293a4b5c6d7e8f1",
-      "0a1b2c3d4e5f40718293a4b5c6d7e8f2",
+      "19c1c305700441a89e081d74aeae29cb",
+      "fbb317f0f9384f749d398ec7c5044d75",
     ]);
   });
 
@@ -220,10 +220,11 @@ describe("normalization", () => {
     const stored = JSON.parse(strictAccept(v1Example()));
     expect(stored.version).toBe(2);
     expect(stored.data_sources.tables[0].column_configs).toEqual([
-      { column_name: "region", synonyms: ["territory"], enable_format_assistance: true, enable_entity_matching: true },
-      { column_name: "ship_date", enable_format_assistance: true },
+      { column_name: "carrier", description: ["Carrier code"], synonyms: ["shipper", "courier"], enable_format_assistance: true, enable_entity_matching: true },
+      { column_name: "dispatched_on", enable_format_assistance: true },
+      { column_name: "recipient_email", exclude: true },
     ]);
-    expect(stored.instructions.example_question_sqls[0].parameters.map((p: any) => p.name)).toEqual(["start_date", "end_date"]);
+    expect(stored.instructions.example_question_sqls[0].parameters.map((p: any) => p.name)).toEqual(["first_day", "last_day"]);
   });
 
   test("normalizing is idempotent", () => {

@@ -87,8 +87,9 @@ describe("create", () => {
     const doc = JSON.parse(res.body.serialized_space);
     expect(doc.version).toBe(2);
     expect(doc.data_sources.tables[0].column_configs[0]).toEqual({
-      column_name: "region",
-      synonyms: ["territory"],
+      column_name: "carrier",
+      description: ["Carrier code"],
+      synonyms: ["shipper", "courier"],
       enable_format_assistance: true,
       enable_entity_matching: true,
     });

@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import {
   compareSpaces, fromSerializedSpace, normalizeSpace, spaceDefinitionSchema, SpaceValidationError, toSerializedSpace,
 } from "../../provider/lib/space";
+import { V1_TEXT, V2_TEXT } from "../fixtures";
 
-const V2 = readFileSync("/work/shared/genie-api-examples/serialized_space.v2.example.json", "utf8");
-const V1 = readFileSync("/work/shared/genie-api-examples/serialized_space.v1.example.json", "utf8");
+const V2 = V2_TEXT;
+const V1 = V1_TEXT;
 
 describe("the v2 example", () => {
   it("round-trips: from → to → from is stable and nothing differs", () => {
@@ -37,8 +37,9 @@ describe("v1 bodies", () => {
     const d = fromSerializedSpace(V1);
     expect(d.version).toBe(2);
     expect(d.data_sources.tables![0].column_configs).toEqual([
-      { column_name: "region", synonyms: ["territory"], enable_format_assistance: true, enable_entity_matching: true },
-      { column_name: "ship_date", enable_format_assistance: true },
+      { column_name: "carrier", description: ["Carrier code"], synonyms: ["shipper", "courier"], enable_format_assistance: true, enable_entity_matching: true },
+      { column_name: "dispatched_on", enable_format_assistance: true },
+      { column_name: "recipient_email", exclude: true },
     ]);
     expect(JSON.stringify(d)).not.toMatch(/get_example_values|build_value_dictionary/);
   });
@@ -91,14 +92,14 @@ describe("compareSpaces ignores server rewrites", () => {
       b.data_sources.tables[0].column_configs[2].exclude = false;
       b.data_sources.tables[0].column_configs[2].enable_entity_matching = false;
       b.data_sources.tables[1].description.push("");
-      b.instructions.sql_snippets.filters[0].comment = [];
+      b.instructions.example_question_sqls.find((e: any) => !e.usage_guidance).usage_guidance = [];
       b.benchmarks.questions[0].answer[0].content.push("");
     }))).toEqual([]);
   });
 
   it("v1 toggle names in a v2 body", () => {
     expect(compareSpaces(V2, rewritten((b) => {
-      const col = b.data_sources.tables[1].column_configs[0];
+      const col = b.data_sources.tables[1].column_configs[2];
       delete col.enable_format_assistance;
       col.get_example_values = true;
     }))).toEqual([]);
@@ -114,24 +115,24 @@ describe("compareSpaces reports real changes with the field path", () => {
 
   it("a changed description (before = desired, after = remote)", () => {
     expect(changed((b) => { b.data_sources.tables[1].description = ["Changed in the UI."]; })).toEqual([
-      { path: 'data_sources.tables["retail.gold.orders"].description', before: "One row per order line. Amounts are USD.", after: "Changed in the UI." },
+      { path: 'data_sources.tables["retail.gold.orders"].description', before: "One row per checkout. Amounts are EUR without VAT.", after: "Changed in the UI." },
     ]);
   });
 
   it("a toggled column flag", () => {
     expect(changed((b) => { b.data_sources.tables[0].column_configs[1].exclude = false; })).toEqual([
-      { path: 'data_sources.tables["retail.gold.customers"].column_configs["email"].exclude', before: true, after: undefined },
+      { path: 'data_sources.tables["retail.gold.customers"].column_configs["phone_number"].exclude', before: true, after: undefined },
     ]);
   });
 
   it("an added and a removed item", () => {
     const diff = changed((b) => {
       b.instructions.sql_functions = [];
-      b.config.sample_questions.push({ id: "0a1b2c3d4e5f40718293a4b5c6d7e8f9", question: ["New?"] });
+      b.config.sample_questions.push({ id: "00c0ffee00c0ffee00c0ffee00c0ffee", question: ["New?"] });
     });
     expect(diff).toEqual([
-      { path: 'config.sample_questions["0a1b2c3d4e5f40718293a4b5c6d7e8f9"]', before: undefined, after: { id: "0a1b2c3d4e5f40718293a4b5c6d7e8f9", question: ["New?"] } },
-      { path: "instructions.sql_functions", before: [{ id: "3c9e8d7f6a5b44c3b2a1908f7e6d5c41", identifier: "retail.udfs.fiscal_quarter" }], after: undefined },
+      { path: 'config.sample_questions["00c0ffee00c0ffee00c0ffee00c0ffee"]', before: undefined, after: { id: "00c0ffee00c0ffee00c0ffee00c0ffee", question: ["New?"] } },
+      { path: "instructions.sql_functions", before: [{ id: "c5465264c1c644199d3a803a5fdd6ee2", identifier: "retail.udfs.retail_week" }], after: undefined },
     ]);
   });
 
@@ -141,16 +142,16 @@ describe("compareSpaces reports real changes with the field path", () => {
       b.data_sources.tables[0].column_configs[0].synonyms.reverse();
     });
     expect(diff.map((d) => d.path)).toEqual([
-      'data_sources.tables["retail.gold.customers"].column_configs["customer_segment"].synonyms',
-      'instructions.join_specs["4b7d9f1e3c5a47b9a8c6e4f2d0b1a391"].sql',
+      'data_sources.tables["retail.gold.customers"].column_configs["loyalty_tier"].synonyms',
+      'instructions.join_specs["408b50dc0ccc47cab5564b6cefd03ffd"].sql',
     ]);
   });
 
   it("a reordering of parameters (user order is meaningful)", () => {
     const diff = changed((b) => { b.instructions.example_question_sqls[0].parameters.reverse(); });
     expect(diff).toEqual([{
-      path: 'instructions.example_question_sqls["2a6c1e0d9b8f47a3a1e2d3c4b5a69781"].parameters(order)',
-      before: ["start_date", "end_date", "top_n"], after: ["top_n", "end_date", "start_date"],
+      path: 'instructions.example_question_sqls["19f3ced8d0e44108b3fe60a01b91cae0"].parameters(order)',
+      before: ["from_date", "to_date", "how_many", "channel_filter"], after: ["channel_filter", "how_many", "to_date", "from_date"],
     }]);
   });
 
@@ -200,6 +201,7 @@ describe("the friendly form", () => {
 
   it("writes a join relationship field as the API's --rt= line", () => {
     const d = normalizeSpace({
+      data_sources: { tables: ["a.b.o", "a.b.c"] },
       instructions: { join_specs: [{ left: { identifier: "a.b.o", alias: "o" }, right: { identifier: "a.b.c", alias: "c" }, sql: "`o`.`cid` = `c`.`id`\n", relationship: "one_to_many" }] },
     }).definition!;
     expect(d.instructions!.join_specs![0].sql).toEqual(["`o`.`cid` = `c`.`id`", "--rt=FROM_RELATIONSHIP_TYPE_ONE_TO_MANY--"]);

@@ -1,38 +1,15 @@
 import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import {
-  compareSpaces, fromSerializedSpace, loadSpaceFiles, SpaceFileError, toSerializedSpace, toSpaceYaml,
-} from "../../provider/lib/space";
+import { compareSpaces, fromSerializedSpace, loadSpaceFiles, toSerializedSpace, toSpaceYaml } from "../../provider/lib/space";
+import { V2_FILE } from "../fixtures";
+import { loadError, useTempDir, writeIn } from "./helpers";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const FORGE = path.join(FIXTURES, "genie-forge", "conf");
-const EXAMPLE_V2 = "/work/shared/genie-api-examples/serialized_space.v2.example.json";
+const EXAMPLE_V2 = V2_FILE;
 
-let dir: string;
-beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "space-files-"));
-});
-afterEach(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function write(name: string, text: string): Promise<string> {
-  const file = path.join(dir, name);
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, text);
-  return file;
-}
-
-async function loadError(p: string, opts?: Parameters<typeof loadSpaceFiles>[1]): Promise<SpaceFileError> {
-  try {
-    await loadSpaceFiles(p, opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpaceFileError);
-    return e as SpaceFileError;
-  }
-  throw new Error("expected loadSpaceFiles to reject");
-}
+const tempDir = useTempDir("space-files-");
+const write = (name: string, text: string) => writeIn(tempDir(), name, text);
 
 describe("genie-forge projects", () => {
   it("load unchanged with variables from conf/environments/<env>.yaml", async () => {
@@ -50,6 +27,72 @@ describe("genie-forge projects", () => {
     expect(region).toMatchObject({ synonyms: ["territory"], enable_format_assistance: true, enable_entity_matching: true });
     // false toggles are omitted
     expect(d.data_sources.tables![0].column_configs![0]).toEqual({ column_name: "customer_name", synonyms: ["name", "client_name"], enable_format_assistance: true });
+    // … and the format assistance added for entity matching is said, where it happened
+    const file = path.join(FORGE, "spaces", "sales_analytics.yaml");
+    const warning = {
+      file, line: 29, col: 15, path: "spaces[0].data_sources.tables[0].column_configs[0].enable_entity_matching",
+      message: "entity matching requires format assistance, so enable_format_assistance: true is added to this column (as genie-forge does); write it to silence this warning",
+    };
+    expect(sales.warnings).toEqual([warning]);
+    expect(spaces[1].warnings).toEqual([]);
+    expect(spaces.warnings).toEqual([warning]);
+  });
+
+  it("never overrides an explicit value: format assistance false with entity matching is an error", async () => {
+    const file = await write("forge.yaml", [
+      "version: 1",
+      "spaces:",
+      "  - space_id: s",
+      "    title: S",
+      "    warehouse_id: wh",
+      "    data_sources:",
+      "      tables:",
+      "        - identifier: c.s.t",
+      "          column_configs:",
+      "            - {column_name: a, enable_entity_matching: true, enable_format_assistance: false}",
+      "            - {column_name: b, enable_format_assistance: false, get_example_values: true}",
+    ].join("\n"));
+    const err = await loadError(file);
+    expect(err.problems).toEqual([
+      {
+        file, line: 10, col: 32, path: "spaces[0].data_sources.tables[0].column_configs[0].enable_entity_matching",
+        message: "entity matching requires format assistance, and enable_format_assistance is false: set enable_format_assistance: true, or turn entity matching off",
+      },
+      {
+        file, line: 11, col: 65, path: "spaces[0].data_sources.tables[0].column_configs[1].get_example_values",
+        message: "get_example_values is the v1 name of enable_format_assistance, and the two disagree (enable_format_assistance: false, get_example_values: true): keep only enable_format_assistance",
+      },
+    ]);
+  });
+
+  it("a join_type INNER is dropped with a warning naming the line; another SQL join kind is an error", async () => {
+    const join = (type: string) => [
+      "version: 1",
+      "spaces:",
+      "  - space_id: s",
+      "    title: S",
+      "    warehouse_id: wh",
+      "    data_sources: {tables: [c.s.orders, c.s.customers]}",
+      "    instructions:",
+      "      join_specs:",
+      "        - left_table: c.s.orders",
+      "          right_table: c.s.customers",
+      "          join_condition: orders.cid = customers.id",
+      `          join_type: ${type}`,
+    ].join("\n");
+    const inner = await write("inner.yaml", join("INNER"));
+    const [space] = await loadSpaceFiles(inner);
+    expect(space.definition.instructions!.join_specs![0].sql).toEqual(["orders.cid = customers.id"]);
+    expect(space.warnings).toEqual([{
+      file: inner, line: 12, col: 11, path: "spaces[0].instructions.join_specs[0].join_type",
+      message: "join_type INNER is dropped: the Genie API stores no join kind, only a relationship (Genie writes the join itself); remove join_type, or set relationship: many_to_one | one_to_many | one_to_one | many_to_many",
+    }]);
+    const left = await write("left.yaml", join("LEFT OUTER"));
+    const err = await loadError(left);
+    expect(err.problems).toEqual([expect.objectContaining({
+      file: left, line: 12, path: "spaces[0].instructions.join_specs[0].join_type",
+      message: expect.stringMatching(/^join_type LEFT OUTER is a SQL join kind, which the Genie API cannot store/),
+    })]);
   });
 
   it("merges the text instructions (content, text: and plain strings) into the one block the API allows", async () => {
@@ -166,20 +209,23 @@ describe("errors", () => {
       "      relationship: sideways",
     ].join("\n"));
     const b = await write("sub/b.yml", "name: b\ntitle: B\nwarehouse_id: wh\nbenchmarks:\n  questions:\n    - question: q\n");
-    const err = await loadError(dir);
+    const err = await loadError(tempDir());
     const lines = err.message.split("\n");
     expect(lines).toEqual(err.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}`));
     expect(err.problems.map((p) => [p.file, p.line, p.col, p.path])).toEqual([
       [a, 6, 7, "data_sources.tables[0].identifer"],
       [a, 6, 7, "data_sources.tables[0].identifier"],
       [a, 7, 7, "data_sources.tables[1].identifier"],
+      [a, 10, 14, "instructions.join_specs[0].left.identifier"],
+      [a, 11, 15, "instructions.join_specs[0].right.identifier"],
       [a, 13, 7, "instructions.join_specs[0].relationship"],
       [b, 6, 7, "benchmarks.questions[0]"],
     ]);
     expect(err.problems[0].message).toBe('unknown field "identifer": did you mean "identifier"?');
     expect(err.problems[2].message).toContain("3-part name");
-    expect(err.problems[3].message).toContain("many_to_one");
-    expect(err.problems[4].message).toContain("exactly one SQL answer");
+    expect(err.problems[3].message).toBe('"a.b.c" is not in data_sources: a join can only use the space\'s tables and metric views; add it to data_sources.tables, or fix the name');
+    expect(err.problems[5].message).toContain("many_to_one");
+    expect(err.problems[6].message).toContain("exactly one SQL answer");
   });
 
   it("reports YAML syntax errors with their position", async () => {
@@ -192,8 +238,25 @@ describe("errors", () => {
   it("rejects duplicate space names across files", async () => {
     await write("one.yaml", "name: same\ntitle: A\nwarehouse_id: wh\n");
     const two = await write("two.yaml", "name: same\ntitle: B\nwarehouse_id: wh\n");
-    const err = await loadError(dir);
+    const err = await loadError(tempDir());
     expect(err.problems).toEqual([expect.objectContaining({ file: two, line: 1, path: "name", message: expect.stringContaining("already used") })]);
+  });
+
+  it("rejects two spaces with one title in one folder (Genie keeps titles unique per folder), /Workspace prefix or not", async () => {
+    await write("one.yaml", "name: one\ntitle: Sales\nwarehouse_id: wh\nparent_path: /Workspace/Shared/genie/\n");
+    const two = await write("two.yaml", "name: two\ntitle: Sales\nwarehouse_id: wh\nparent_path: /Shared/genie\n");
+    await write("three.yaml", "name: three\ntitle: Sales\nwarehouse_id: wh\nparent_path: /Shared/other\n");
+    const err = await loadError(tempDir());
+    expect(err.problems).toEqual([
+      expect.objectContaining({ file: two, line: 2, path: "title", message: expect.stringMatching(/^title "Sales" is already used by space "one" .* in folder \/Shared\/genie: .*another title or parent_path$/) }),
+    ]);
+  });
+
+  it("rejects two spaces with one title and no folder (both go to the caller's home folder)", async () => {
+    await write("one.yaml", "name: one\ntitle: Sales\nwarehouse_id: wh\n");
+    await write("two.yaml", "name: two\ntitle: Sales\nwarehouse_id: wh\n");
+    const err = await loadError(tempDir());
+    expect(err.problems).toEqual([expect.objectContaining({ path: "title", message: expect.stringContaining("in the same (home) folder") })]);
   });
 
   it("reports a name clash in file order, between the problems of the spaces around it", async () => {
@@ -204,7 +267,7 @@ describe("errors", () => {
       "  - {name: same, title: S, warehouse_id: wh}",
       "  - {name: third, title: T, warehouse_id: wh, data_sources: {tables: [x.y]}}",
     ].join("\n"));
-    const err = await loadError(dir);
+    const err = await loadError(tempDir());
     expect(err.problems.map((p) => [p.file, p.line, p.path])).toEqual([
       [b, 2, "spaces[0].data_sources.tables[0].identifier"],
       [b, 3, "spaces[1].name"],
@@ -242,7 +305,7 @@ describe("file format", () => {
     await write("a/list.json", JSON.stringify({ spaces: [{ name: "x", title: "X", warehouse_id: "wh" }, { name: "y", title: "Y", warehouse_id: "wh" }] }));
     await write("a/environments/dev.yaml", "variables: {}\n");
     await write("a/notes.txt", "not a space");
-    const spaces = await loadSpaceFiles(dir);
+    const spaces = await loadSpaceFiles(tempDir());
     expect(spaces.map((s) => s.name)).toEqual(["x", "y", "orders"]);
     expect(spaces[2].definition).toEqual({ version: 2, data_sources: { tables: [{ identifier: "a.b.orders" }] } });
   });

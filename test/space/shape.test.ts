@@ -1,9 +1,10 @@
 import { promises as fs } from "node:fs";
 import { normalizeSpace } from "../../provider/lib/space";
 import { shapeProblems } from "../../provider/lib/space/shape";
+import { V2_FILE } from "../fixtures";
 
 const T = "cat.sch.orders";
-const EXAMPLE_V2 = "/work/shared/genie-api-examples/serialized_space.v2.example.json";
+const EXAMPLE_V2 = V2_FILE;
 
 /** Wrong types and unknown keys: zod finds them, with the reader's wording and the field path. */
 const SHAPE_CASES: Array<[string, object, string, RegExp]> = [

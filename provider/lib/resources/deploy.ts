@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { loadSpaceFiles } from "../space";
+import { formatFileMessage, loadSpaceFiles } from "../space";
 import { GenieSpace } from "./genie-space";
 
 /** Options of {@link deploySpaces}; each falls back to the stack config named in its comment. */
@@ -45,6 +45,10 @@ export async function deploySpaces(opts: DeploySpacesOptions = {}): Promise<Depl
   const protect = opts.protect ?? config.getBoolean("protect") ?? false;
 
   const spaces = await loadSpaceFiles(spacesDir, { variables, env: pulumi.getStack() });
+  // What the loader changed or skipped (a genie-forge convenience applied, a link not followed) is
+  // said in the engine's log, with file:line, on the space's resource when it belongs to one.
+  const ofSpaces = new Set(spaces.flatMap((s) => s.warnings));
+  for (const w of spaces.warnings) if (!ofSpaces.has(w)) void pulumi.log.warn(formatFileMessage(w));
   const deployed: DeployedSpaces = { resources: {}, outputs: {} };
   for (const space of spaces) {
     const resource = new GenieSpace(
@@ -60,6 +64,7 @@ export async function deploySpaces(opts: DeploySpacesOptions = {}): Promise<Depl
       // Production: never trash a space by accident, and keep it if it leaves the program.
       pulumi.mergeOptions({ protect, retainOnDelete: protect }, opts.resourceOptions ?? {}),
     );
+    for (const w of space.warnings) void pulumi.log.warn(formatFileMessage(w), resource);
     deployed.resources[space.name] = resource;
     deployed.outputs[space.name] = { id: resource.spaceId, url: resource.url };
   }

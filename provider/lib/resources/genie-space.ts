@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loadSpaceFiles, type SpaceInput, type SpaceDefinition } from "../space";
+import { formatFileMessage, loadSpaceFiles, type SpaceInput, type SpaceDefinition } from "../space";
 import { genieSpaceProviderShim } from "./shim";
 
 /** Arguments of a {@link GenieSpace}. Give the content as exactly one of `space`, `serializedSpace` or `file`. */
@@ -111,6 +111,8 @@ function fileInputs(
             (args.fileSpaceName ? `none is named "${args.fileSpaceName}".` : `set fileSpaceName to pick one.`),
         );
       }
+      // What the loader changed on the way (e.g. a genie-forge convenience applied), with file:line.
+      for (const w of pick[0].warnings) void pulumi.log.warn(`GenieSpace "${name}": ${formatFileMessage(w)}`);
       return pick[0];
     }),
   );

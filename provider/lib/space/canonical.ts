@@ -3,7 +3,7 @@
  * key order with every list sorted, so serializing is a plain compact JSON.stringify: the same
  * input gives byte-identical output on every machine.
  */
-import type { SpaceDefinition, SpaceInput } from "./model";
+import type { SpaceDefinition, SpaceInput } from "./schema";
 import { knownCanonicalBody, readSpace } from "./normalize";
 import { SpaceValidationError } from "./problems";
 

@@ -5,7 +5,7 @@
  * (docs/genie-api.md §2.6, §5.1: "serialized_space never round-trips byte-for-byte").
  */
 import { canonicalSpace } from "./canonical";
-import type { SpaceDefinition, SpaceInput } from "./model";
+import type { SpaceDefinition, SpaceInput } from "./schema";
 import { joinText } from "./text";
 
 /**

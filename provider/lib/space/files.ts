@@ -1,18 +1,21 @@
 /**
  * Space files: load a file or a folder of `*.yaml`, `*.yml`, `*.json` into named, validated,
  * canonical definitions. Every problem of every file is collected and reported together, each
- * with file:line:col (positions come from the `yaml` package's LineCounter).
+ * with file:line:col (positions.ts); which files are read, and how, is folder.ts.
  */
-import { promises as fs, readFileSync } from "node:fs";
 import * as nodePath from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Document, Node as YamlNode } from "yaml";
-import type { SpaceDefinition } from "./model";
-import { fastParseYaml } from "./fast-yaml";
-import { loadOutcomesInWorkers, WORKER_THRESHOLD, workerScript } from "./file-pool";
-import { Dialect, readSpace } from "./normalize";
-import { joinPath, suggestKey } from "./problems";
+import { visit, type Document } from "yaml";
+import { environmentFile, listSpaceFiles, readSpaceText } from "./folder";
+import { type Dialect, readSpace } from "./normalize";
+import {
+  duplicateKeys, FileContext, formatFileMessage, MAX_REPORTED, parseYaml, pathSegments, segsToPath, type Segment, type SpaceFileProblem, type SpaceFileWarning,
+} from "./positions";
+import { describe, suggestKey } from "./problems";
+import type { SpaceDefinition } from "./schema";
 import { hasVariableSyntax, substituteVariables } from "./variables";
+
+export type { SpaceFileProblem, SpaceFileWarning } from "./positions";
+export { formatFileMessage } from "./positions";
 
 export interface LoadOptions {
   /** values for `${name}` references */
@@ -31,174 +34,83 @@ export interface LoadedSpace {
   definition: SpaceDefinition;
   /** the file it came from */
   file: string;
+  /** what was changed on the way to the API (e.g. a genie-forge convenience), each with file:line */
+  warnings: SpaceFileWarning[];
 }
 
-export interface SpaceFileProblem { file: string; line: number; col: number; path: string; message: string }
+/** The spaces of a load, and every warning of it: those of the spaces and the links that were skipped. */
+export interface LoadedSpaces extends Array<LoadedSpace> {
+  warnings: SpaceFileWarning[];
+}
 
-/** One error for all problems of all files; `message` has one `file:line:col field.path: …` line per problem. */
+/** Problems a file had beyond the MAX_REPORTED it lists. */
+export interface OmittedProblems { file: string; count: number }
+
+/**
+ * One error for all problems of all files; `message` has one `file:line:col field.path: …` line
+ * per problem (at most 50 per file, then a line with the count of the rest).
+ */
 export class SpaceFileError extends Error {
   readonly problems: SpaceFileProblem[];
-  constructor(problems: SpaceFileProblem[]) {
-    super(problems.map(formatProblem).join("\n"));
+  readonly omitted: OmittedProblems[];
+  /** the spaces that loaded without a problem of their own */
+  readonly spaces: LoadedSpace[];
+  readonly warnings: SpaceFileWarning[];
+  constructor(problems: SpaceFileProblem[], omitted: OmittedProblems[] = [], spaces: LoadedSpace[] = [], warnings: SpaceFileWarning[] = []) {
+    super(problemLines(problems, omitted).join("\n"));
     this.name = "SpaceFileError";
     this.problems = problems;
+    this.omitted = omitted;
+    this.spaces = spaces;
+    this.warnings = warnings;
+  }
+
+  /** The report's lines (as in `message`), each file's name written by `show` (e.g. relative to the project). */
+  lines(show: (file: string) => string = (f) => f): string[] {
+    return problemLines(this.problems, this.omitted, show);
   }
 }
 
-function formatProblem(p: SpaceFileProblem): string {
-  return `${p.file}:${p.line}:${p.col}${p.path ? ` ${p.path}` : ""}: ${p.message}`;
+function problemLines(problems: readonly SpaceFileProblem[], omitted: readonly OmittedProblems[], show: (file: string) => string = (f) => f): string[] {
+  const lines = problems.map((p) => formatFileMessage(p, show));
+  for (const { file, count } of omitted) {
+    // After the file's last listed problem, so the count reads as "and more of the same".
+    const last = problems.map((p) => p.file).lastIndexOf(file);
+    lines.splice(last + 1 + lines.length - problems.length, 0,
+      `${show(file)}: ${count} more problem${count === 1 ? "" : "s"} not listed (a file lists its first ${MAX_REPORTED}): fix these and validate again`);
+  }
+  return lines;
 }
 
-const SPACE_FILE = /\.(ya?ml|json)$/i;
 const BUNDLE_EXPORT = /\.geniespace\.json$/i;
 const JSON_FILE = /\.json$/i;
-/** Folders never scanned: genie-forge keeps variable files (not spaces) in `environments/`. */
-const SKIPPED_DIRS = new Set(["environments", "node_modules"]);
+const SPACE_EXTENSION = /\.(ya?ml|json)$/i;
 
 const META_KEYS = ["name", "title", "description", "warehouse_id", "parent_path", "serialized_space"];
 const FORGE_META_KEYS = ["space_id", "author", "tags"];
 const CONTENT_KEYS = ["config", "data_sources", "instructions", "benchmarks", "sample_questions"];
 
-export type Segment = string | number;
-
-async function listSpaceFiles(root: string): Promise<string[]> {
-  const stat = await fs.stat(root);
-  if (stat.isFile()) return [root];
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await fs.readdir(dir, { withFileTypes: true });
-    for (const e of entries) {
-      const full = nodePath.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (!e.name.startsWith(".") && !SKIPPED_DIRS.has(e.name)) await walk(full);
-      } else if (e.isFile() && SPACE_FILE.test(e.name)) {
-        out.push(full);
-      }
-    }
-  };
-  await walk(root);
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** genie-forge layout: conf/spaces/*.yaml next to conf/environments/<env>.yaml holding `variables:`. */
-async function environmentVariables(root: string, env: string): Promise<Record<string, string>> {
-  const stat = await fs.stat(root);
-  const base = stat.isFile() ? nodePath.dirname(root) : root;
-  const candidates = [base, nodePath.dirname(base), nodePath.dirname(nodePath.dirname(base))]
-    .flatMap((d) => [nodePath.join(d, "environments", `${env}.yaml`), nodePath.join(d, "environments", `${env}.yml`)]);
-  for (const file of candidates) {
-    let text: string;
-    try { text = await fs.readFile(file, "utf8"); } catch { continue; }
-    const data = parseDocument(text).toJS() as Record<string, unknown> | null;
-    const out: Record<string, string> = {};
-    if (data && typeof data === "object") {
-      if (data.warehouse_id !== undefined) out.warehouse_id = String(data.warehouse_id);
-      const vars = data.variables;
-      if (vars && typeof vars === "object") for (const [k, v] of Object.entries(vars)) out[k] = String(v);
-    }
-    return out;
-  }
-  return {};
-}
-
-function pathSegments(path: string): Segment[] {
-  const segs: Segment[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) segs.push(m[2] !== undefined ? Number(m[2]) : m[1]);
-  return segs;
-}
-
-/** Offset of the deepest node on `segs` (a map entry's key when the path ends at it). */
-function offsetOf(doc: Document, segs: Segment[]): number {
-  let node: unknown = doc.contents;
-  let offset = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
-  for (const seg of segs) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      offset = (pair.key as YamlNode).range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === "number" && seg < node.items.length) {
-      node = node.items[seg];
-      offset = (node as YamlNode).range?.[0] ?? offset;
-    } else {
-      break;
-    }
-  }
-  return offset;
-}
-
-interface ParsedFile {
-  file: string;
-  data?: unknown;
-  doc?: Document;
-  lineCounter?: LineCounter;
-}
-
-class FileContext {
-  readonly problems: SpaceFileProblem[] = [];
-  /** `fast`: the data came from the fast parser, so any problem means re-reading with the reference one. */
-  constructor(private readonly parsed: ParsedFile, private readonly text: string, private readonly fast = false) {}
-
-  /** Positions are only computed when a problem is reported (the fast path never builds them). */
-  private ensureDoc(): { doc: Document; lc: LineCounter } {
-    if (!this.parsed.doc || !this.parsed.lineCounter) {
-      this.parsed.lineCounter = new LineCounter();
-      this.parsed.doc = parseDocument(this.text, { lineCounter: this.parsed.lineCounter });
-    }
-    return { doc: this.parsed.doc, lc: this.parsed.lineCounter };
-  }
-
-  at(offset: number, path: string, message: string): void {
-    if (this.fast) throw new NeedsReferenceParse();
-    const { lc } = this.ensureDoc();
-    const { line, col } = lc.linePos(offset);
-    this.problems.push({ file: this.parsed.file, line, col, path, message });
-  }
-
-  report(segs: Segment[], message: string): void {
-    if (this.fast) throw new NeedsReferenceParse();
-    const { doc } = this.ensureDoc();
-    this.at(offsetOf(doc, segs), segsToPath(segs), message);
-  }
-
-  /** Report at the position of `needle` inside the value at `segs` (e.g. a `${name}` reference). */
-  reportIn(segs: Segment[], needle: string, message: string): void {
-    if (this.fast) throw new NeedsReferenceParse();
-    const { doc } = this.ensureDoc();
-    const node = valueNodeAt(doc, segs);
-    const [start, end] = node?.range ?? [offsetOf(doc, segs), offsetOf(doc, segs)];
-    const inSource = this.text.slice(start, end).indexOf(needle);
-    this.at(inSource >= 0 ? start + inSource : start, segsToPath(segs), message);
-  }
-}
-
-function valueNodeAt(doc: Document, segs: Segment[]): YamlNode | undefined {
-  let node: unknown = doc.contents;
-  for (const seg of segs) {
-    if (isMap(node)) node = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg))?.value;
-    else if (isSeq(node) && typeof seg === "number") node = node.items[seg];
-    else return undefined;
-  }
-  return (node ?? undefined) as YamlNode | undefined;
-}
-
-function segsToPath(segs: Segment[]): string {
-  return segs.reduce<string>((p, s) => joinPath(p, s), "");
-}
-
 /**
  * Resolve `${name}` in every string value of the freshly parsed data, in place (keys are left
- * alone). A missing variable is reported at the exact position of its reference in the file.
- * `segs` is one shared stack (pushed and popped while walking): this visits every value of every
- * file, and a path is only copied when a problem needs it.
+ * alone). A missing variable, or one whose value holds `${`, is reported at the exact position of
+ * its reference in the file. `segs` is one shared stack (pushed and popped while walking): this
+ * visits every value of every file, and a path is only copied when a problem needs it.
  */
 function resolveVariables(value: unknown, segs: Segment[], ctx: FileContext, vars: Record<string, string>): unknown {
   if (typeof value === "string") {
     if (!hasVariableSyntax(value)) return value;
-    const { value: resolved, missing } = substituteVariables(value, vars);
+    const { value: resolved, missing, unexpanded } = substituteVariables(value, vars);
     for (const m of missing) {
       const reference = "${" + m.name + "}";
-      ctx.reportIn(segs.slice(), reference, `undefined variable "${m.name}": define ${m.name} in the variables (or the environment file), or write ${"$$" + "{" + m.name + "}"} for a literal "${reference}"`);
+      const hint = suggestKey(m.name, Object.keys(vars));
+      ctx.markUnresolved(segs);
+      ctx.reportIn(segs.slice(), reference, hint
+        ? `undefined variable "${m.name}": did you mean \${${hint}}? Otherwise define ${m.name} in the variables (or the environment file), or write $\${${m.name}} for a literal "${reference}"`
+        : `undefined variable "${m.name}": define ${m.name} in the variables (or the environment file), or write ${"$$" + "{" + m.name + "}"} for a literal "${reference}"`);
+    }
+    for (const u of unexpanded) {
+      ctx.markUnresolved(segs);
+      ctx.reportIn(segs.slice(), "${" + u.name + "}", `variable "${u.name}" has the value ${JSON.stringify(vars[u.name])}, which contains "\${": values are not expanded again, so it would reach the API as written; give ${u.name} its final value`);
     }
     return resolved;
   }
@@ -226,7 +138,7 @@ function resolveVariables(value: unknown, segs: Segment[], ctx: FileContext, var
 }
 
 function baseName(file: string): string {
-  return nodePath.basename(file).replace(BUNDLE_EXPORT, "").replace(SPACE_FILE, "");
+  return nodePath.basename(file).replace(BUNDLE_EXPORT, "").replace(SPACE_EXTENSION, "");
 }
 
 function optionalString(ctx: FileContext, entry: Record<string, unknown>, key: string, segs: Segment[]): string | undefined {
@@ -235,6 +147,12 @@ function optionalString(ctx: FileContext, entry: Record<string, unknown>, key: s
   if (typeof v === "string") return v;
   ctx.report([...segs, key], `expected a string; got ${typeof v === "object" ? "a " + (Array.isArray(v) ? "list" : "mapping") : `the ${typeof v} ${String(v)}`}: quote the value`);
   return undefined;
+}
+
+/** Names and ids the API receives as they are: a `${` in them is an unresolved (or escaped) reference, never meant. */
+function checkNoReference(ctx: FileContext, value: string | undefined, segs: Segment[], key: string, present: boolean): void {
+  if (value === undefined || !value.includes("${")) return;
+  ctx.report(present ? [...segs, key] : segs, `${key} ${describe(value)} contains "\${": a name or id cannot hold a variable reference; define the variable, or write the value itself`);
 }
 
 function loadEntry(
@@ -260,19 +178,23 @@ function loadEntry(
     // Databricks bundle export (`*.geniespace.json`): the file is the serialized_space body itself.
     name = baseName(file);
     warehouseId = vars.warehouse_id ?? "";
+    checkNoReference(ctx, warehouseId, segs, "warehouse_id", false);
   } else {
     name = optionalString(ctx, rec, "name", segs) ?? optionalString(ctx, rec, "space_id", segs);
     if (name === undefined) {
       if (single) name = baseName(file);
       else ctx.report(segs, "name is required for each space in a spaces: list: add name: <logical name>");
     }
+    checkNoReference(ctx, name, segs, "name" in rec ? "name" : "space_id", true);
     title = optionalString(ctx, rec, "title", segs);
     description = optionalString(ctx, rec, "description", segs);
     parentPath = optionalString(ctx, rec, "parent_path", segs);
+    checkNoReference(ctx, parentPath, segs, "parent_path", true);
     warehouseId = optionalString(ctx, rec, "warehouse_id", segs) ?? vars.warehouse_id;
     if (warehouseId === undefined && !("warehouse_id" in rec && typeof rec.warehouse_id !== "string")) {
       ctx.report(segs, "warehouse_id is required: add warehouse_id: <SQL warehouse id>, or define the variable warehouse_id");
     }
+    checkNoReference(ctx, warehouseId, segs, "warehouse_id", typeof rec.warehouse_id === "string" && rec.warehouse_id !== "");
   }
 
   let content: unknown = rec;
@@ -285,13 +207,21 @@ function loadEntry(
     contentSegs = [...segs, "serialized_space"];
     ignore = [];
   }
-  const result = readSpace(content, { mode: "strict", dialect, ignoreKeys: ignore });
+  // The file lists MAX_REPORTED problems at most: the reader writes no more than the file can still list.
+  const room = Math.max(0, MAX_REPORTED - ctx.problems.length);
+  const result = readSpace(content, { mode: "strict", dialect, ignoreKeys: ignore, maxProblems: room });
+  ctx.omittedProblems += result.omitted;
   for (const p of result.problems) {
-    const full = [...contentSegs, ...pathSegments(p.path)];
-    ctx.report(full, p.message);
+    // A value whose variable could not be resolved has been reported already; what follows from it is not.
+    if (ctx.isUnresolved(segsToPath([...contentSegs, ...pathSegments(p.path)]))) continue;
+    ctx.reportPath(contentSegs, p.path, p.message);
   }
-  if (result.problems.length || !result.definition || name === undefined || warehouseId === undefined) return undefined;
-  const loaded: LoadedSpace = { name, title: title ?? name, warehouseId, definition: result.definition, file };
+  const warningsBefore = ctx.warnings.length;
+  for (const w of result.warnings) ctx.warn(contentSegs, w.path, w.message);
+  if (result.problems.length || result.omitted || !result.definition || name === undefined || warehouseId === undefined) return undefined;
+  const loaded: LoadedSpace = {
+    name, title: title ?? name, warehouseId, definition: result.definition, file, warnings: ctx.warnings.slice(warningsBefore),
+  };
   if (description !== undefined) loaded.description = description;
   if (parentPath !== undefined) loaded.parentPath = parentPath;
   return loaded;
@@ -304,55 +234,61 @@ export interface FileSpace {
   segs: Segment[];
   /** how many of the file's problems precede this space (keeps the report in file order) */
   problemIndex: number;
+  /** the space itself had no problem (the file may still have others) */
+  clean: boolean;
 }
 
-/** Everything one file yields: its spaces and its problems (names are checked across files later). */
-export interface FileOutcome { spaces: FileSpace[]; problems: SpaceFileProblem[] }
+/** Everything one file yields: its spaces, problems and warnings (names are checked across files later). */
+export interface FileOutcome { file: string; spaces: FileSpace[]; problems: SpaceFileProblem[]; omitted: number; warnings: SpaceFileWarning[] }
 
-/** Thrown by a fast-path FileContext at the first problem: the file is re-read with the reference parser. */
-class NeedsReferenceParse extends Error {}
-
-/**
- * Validate one file's text. Pure (no I/O), so the worker pool runs the very same function.
- * YAML goes through js-yaml first (fast-yaml.ts); at the first problem the whole file is re-read
- * with the `yaml` package, so every reported problem, message and position comes from the same
- * code as before the fast path existed.
- */
-export function loadSpaceText(file: string, text: string, vars: Record<string, string>): FileOutcome {
-  if (!JSON_FILE.test(file)) {
-    const fast = fastParseYaml(text);
-    if (fast) {
-      try {
-        return validateData(new FileContext({ file }, text, true), file, text, fast.data, vars);
-      } catch (e) {
-        if (!(e instanceof NeedsReferenceParse)) throw e;
-      }
-    }
+function outcome(ctx: FileContext, spaces: FileSpace[] = []): FileOutcome {
+  const warnings = ctx.warnings.slice();
+  if (ctx.omittedWarnings) {
+    warnings.push({ file: ctx.file, path: "", message: `${ctx.omittedWarnings} more warnings not listed (a file lists its first ${MAX_REPORTED})` });
   }
-  const parsed: ParsedFile = { file };
-  const ctx = new FileContext(parsed, text);
+  return { file: ctx.file, spaces, problems: ctx.problems, omitted: ctx.omittedProblems, warnings };
+}
+
+/** The first alias of a document (where an alias bomb starts), for the report's position. */
+function firstAlias(doc: Document): number {
+  let offset = 0;
+  visit(doc, { Alias(_key, node) { offset = node.range?.[0] ?? 0; return visit.BREAK; } });
+  return offset;
+}
+
+/** Parse and validate one file's text (no I/O). Internal; exported for the benchmark's per-phase figures. */
+export function loadSpaceText(file: string, text: string, vars: Record<string, string>): FileOutcome {
   const json = JSON_FILE.test(file);
   let data: unknown;
   if (json) {
     try {
-      data = JSON.parse(text); // fast path; positions are computed only if a problem is found
+      data = JSON.parse(text); // positions are computed only if a problem is found
     } catch {
       data = undefined;
     }
   }
-  if (data === undefined) {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter });
-    // Only the first syntax error: the parser's later ones are usually consequences of it.
-    const [err] = doc.errors;
-    if (err) {
-      ctx.at(err.pos[0], "", `${err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}: fix the ${json ? "JSON" : "YAML"} syntax`);
-      return { spaces: [], problems: ctx.problems };
+  if (data !== undefined) return validateData(new FileContext(file, text), file, text, data, vars);
+  const doc = parseYaml(text);
+  const ctx = new FileContext(file, text, doc);
+  // Only the first syntax error: the parser's later ones are usually consequences of it.
+  const [err] = doc.errors;
+  if (err) {
+    ctx.at(err.pos[0], "", `${err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}: fix the ${json ? "JSON" : "YAML"} syntax`);
+    return outcome(ctx);
+  }
+  const duplicates = duplicateKeys(doc);
+  if (duplicates.length) {
+    for (const d of duplicates) {
+      ctx.at(d.offset, "", `duplicate key "${d.key}" (also on line ${ctx.lineOf(d.first)}): a mapping has each key once; merge the two, or rename one`);
     }
+    return outcome(ctx);
+  }
+  try {
     data = doc.toJS();
-    // toJS() returns fresh objects, so the document stays valid for positions.
-    parsed.doc = doc;
-    parsed.lineCounter = lineCounter;
+  } catch (e) {
+    // The `yaml` package refuses documents whose aliases expand too much ("billion laughs").
+    ctx.at(firstAlias(doc), "", `cannot read the YAML: ${(e as Error).message}; write the values out instead of repeating aliases (*name)`);
+    return outcome(ctx);
   }
   return validateData(ctx, file, text, data, vars);
 }
@@ -362,11 +298,11 @@ function validateData(ctx: FileContext, file: string, text: string, data: unknow
   if (hasVariableSyntax(text)) data = resolveVariables(data, [], ctx, vars);
   if (data === null || data === undefined) {
     ctx.at(0, "", "the file is empty: write a space (name, title, warehouse_id, data_sources, …)");
-    return { spaces, problems: ctx.problems };
+    return outcome(ctx);
   }
   if (typeof data !== "object" || Array.isArray(data)) {
     ctx.at(0, "", "expected a space (a mapping) or a spaces: list at the top of the file");
-    return { spaces, problems: ctx.problems };
+    return outcome(ctx);
   }
   const top = data as Record<string, unknown>;
   const entries: Array<{ value: unknown; segs: Segment[] }> = [];
@@ -385,76 +321,124 @@ function validateData(ctx: FileContext, file: string, text: string, data: unknow
   }
   const single = entries.length === 1 && entries[0].segs.length === 0;
   for (const { value, segs } of entries) {
+    const before = ctx.problems.length + ctx.omittedProblems;
     const loaded = loadEntry(ctx, file, value, segs, single, forgeFile, vars);
-    if (loaded) spaces.push({ space: loaded, segs, problemIndex: ctx.problems.length });
+    const clean = ctx.problems.length + ctx.omittedProblems === before && !ctx.hasUnresolvedIn(segsToPath(segs));
+    if (loaded) spaces.push({ space: loaded, segs, problemIndex: ctx.problems.length, clean });
   }
-  return { spaces, problems: ctx.problems };
+  return outcome(ctx, spaces);
 }
 
 /**
  * Merge per-file outcomes in file order: space names must be unique across all files. A clash
- * is reported in the later file, right after that space's own problems (as a sequential load would).
+ * is reported in the later file, right after that space's own problems.
  */
-function mergeOutcomes(
-  files: readonly string[], outcomes: readonly FileOutcome[], textOf: (file: string) => string,
-): { spaces: LoadedSpace[]; problems: SpaceFileProblem[] } {
+/** A parent_path as Genie stores it (no `/Workspace` prefix, no trailing slash); "" when unset. */
+function folderKey(parentPath: string | undefined): string {
+  if (!parentPath) return "";
+  const p = parentPath.trim().replace(/\/+$/, "").replace(/^\/Workspace(?=\/|$)/, "");
+  return p === "" ? "/" : p;
+}
+
+async function mergeOutcomes(outcomes: readonly FileOutcome[]): Promise<{
+  spaces: LoadedSpace[]; clean: LoadedSpace[]; problems: SpaceFileProblem[]; omitted: OmittedProblems[]; warnings: SpaceFileWarning[];
+}> {
   const names = new Map<string, string>();
+  // Genie keeps a title unique within its folder (docs/genie-api.md §1.2): two spaces declaring
+  // the same title in the same folder cannot both exist (an unset folder is the caller's home).
+  const titles = new Map<string, { name: string; file: string }>();
   const spaces: LoadedSpace[] = [];
+  const clean: LoadedSpace[] = [];
   const problems: SpaceFileProblem[] = [];
-  outcomes.forEach((outcome, i) => {
-    const file = files[i];
+  const omitted: OmittedProblems[] = [];
+  const warnings: SpaceFileWarning[] = [];
+  for (const out of outcomes) {
     let next = 0;
     let ctx: FileContext | undefined;
-    for (const { space, segs, problemIndex } of outcome.spaces) {
+    let omittedHere = out.omitted;
+    for (const { space, segs, problemIndex, clean: isClean } of out.spaces) {
       const other = names.get(space.name);
-      if (!other) {
-        names.set(space.name, file);
+      const titleKey = `${folderKey(space.parentPath)}\u0000${space.title}`;
+      const sameTitle = titles.get(titleKey);
+      if (!other && !sameTitle) {
+        names.set(space.name, out.file);
+        titles.set(titleKey, { name: space.name, file: out.file });
         spaces.push(space);
+        if (isClean) clean.push(space);
         continue;
       }
-      while (next < problemIndex) problems.push(outcome.problems[next++]);
-      ctx ??= new FileContext({ file }, textOf(file));
-      ctx.report([...segs, "name"], `space name "${space.name}" is already used in ${other}: names must be unique, rename one`);
+      while (next < problemIndex) problems.push(out.problems[next++]);
+      if (!ctx) {
+        const read = await readSpaceText(out.file, false);
+        ctx = new FileContext(out.file, "text" in read ? read.text : "");
+      }
+      if (out.problems.length >= MAX_REPORTED) { omittedHere++; continue; }
+      if (other) ctx.report([...segs, "name"], `space name "${space.name}" is already used in ${other}: names must be unique, rename one`);
+      else if (sameTitle) {
+        const where = space.parentPath ? `folder ${folderKey(space.parentPath)}` : "the same (home) folder";
+        ctx.report(
+          [...segs, "title"],
+          `title "${space.title}" is already used by space "${sameTitle.name}" (${sameTitle.file}) in ${where}: Genie keeps titles unique per folder, so give one of them another title or parent_path`,
+        );
+      }
       problems.push(...ctx.problems.splice(0));
     }
-    while (next < outcome.problems.length) problems.push(outcome.problems[next++]);
-  });
-  return { spaces, problems };
+    while (next < out.problems.length) problems.push(out.problems[next++]);
+    if (omittedHere) omitted.push({ file: out.file, count: omittedHere });
+    warnings.push(...out.warnings);
+  }
+  return { spaces, clean, problems, omitted, warnings };
+}
+
+/** Variables of a load: `${env}` and the genie-forge environment file, then the caller's (which win). */
+async function loadVariables(path: string, opts: LoadOptions, problems: SpaceFileProblem[], warnings: SpaceFileWarning[]): Promise<Record<string, string>> {
+  const vars: Record<string, string> = {};
+  if (opts.env !== undefined) {
+    vars.env = opts.env;
+    const { file, skipped } = await environmentFile(path, opts.env);
+    if (skipped) warnings.push(skipped);
+    if (file) {
+      const read = await readSpaceText(file, true);
+      if ("problem" in read) problems.push(read.problem);
+      else {
+        const doc = parseYaml(read.text);
+        let data: Record<string, unknown> | null = null;
+        try { data = doc.errors.length ? null : (doc.toJS() as Record<string, unknown> | null); } catch (e) {
+          problems.push({ file, line: 1, col: 1, path: "", message: `cannot read the YAML: ${(e as Error).message}` });
+        }
+        if (data && typeof data === "object") {
+          if (data.warehouse_id !== undefined) vars.warehouse_id = String(data.warehouse_id);
+          const v = data.variables;
+          if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) vars[k] = String(x);
+        }
+      }
+    }
+  }
+  return Object.assign(vars, opts.variables ?? {});
 }
 
 /**
- * Load a space file or a folder of them (recursive, sorted). Rejects with one SpaceFileError
- * listing every problem of every file.
+ * Load a space file or a folder of them (recursive, sorted; links are skipped with a warning, see
+ * folder.ts). Resolves with the spaces, whose `warnings` also lists the skipped links; rejects
+ * with one SpaceFileError listing every problem of every file.
  */
-export async function loadSpaceFiles(path: string, opts: LoadOptions = {}): Promise<LoadedSpace[]> {
-  const files = await listSpaceFiles(path);
-  const vars: Record<string, string> = {
-    ...(opts.env !== undefined ? { env: opts.env, ...(await environmentVariables(path, opts.env)) } : {}),
-    ...(opts.variables ?? {}),
-  };
-  const script = files.length > WORKER_THRESHOLD ? workerScript() : undefined;
-  const outcomes = script ? await loadOutcomesInWorkers(script, files, vars, (file) => loadSpaceText(file, readFileSync(file, "utf8"), vars)) : await loadOutcomes(files, vars);
-  const { spaces, problems } = mergeOutcomes(files, outcomes, (file) => readFileSync(file, "utf8"));
-  if (problems.length) throw new SpaceFileError(problems);
-  return spaces;
-}
-
-/** How many files are read at once: enough to keep the disk busy, few enough to bound memory. */
-const READ_CONCURRENCY = 16;
-
-/** Read and validate files in process, reading ahead with bounded concurrency; results in file order. */
-async function loadOutcomes(files: readonly string[], vars: Record<string, string>): Promise<FileOutcome[]> {
-  const texts: Array<Promise<string> | undefined> = new Array(files.length);
-  let started = 0;
-  const startReads = (upTo: number) => {
-    for (; started < files.length && started < upTo; started++) texts[started] = fs.readFile(files[started], "utf8");
-  };
+export async function loadSpaceFiles(path: string, opts: LoadOptions = {}): Promise<LoadedSpaces> {
+  const { files, skipped } = await listSpaceFiles(path);
+  const problems: SpaceFileProblem[] = [];
+  const warnings: SpaceFileWarning[] = [...skipped];
+  const vars = await loadVariables(path, opts, problems, warnings);
   const outcomes: FileOutcome[] = [];
+  // One file at a time: the next file is read while this one is validated.
+  let next = files.length ? readSpaceText(files[0], files[0] !== path) : undefined;
   for (let i = 0; i < files.length; i++) {
-    startReads(i + READ_CONCURRENCY);
-    const text = await texts[i]!;
-    texts[i] = undefined; // let the text go once validated
-    outcomes.push(loadSpaceText(files[i], text, vars));
+    const read = await next!;
+    next = i + 1 < files.length ? readSpaceText(files[i + 1], true) : undefined;
+    if ("problem" in read) outcomes.push({ file: files[i], spaces: [], problems: [read.problem], omitted: 0, warnings: [] });
+    else outcomes.push(loadSpaceText(files[i], read.text, vars));
   }
-  return outcomes;
+  const merged = await mergeOutcomes(outcomes);
+  problems.push(...merged.problems);
+  warnings.push(...merged.warnings);
+  if (problems.length) throw new SpaceFileError(problems, merged.omitted, merged.clean, warnings);
+  return Object.assign(merged.spaces, { warnings });
 }

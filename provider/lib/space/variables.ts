@@ -1,21 +1,34 @@
 /**
- * `${name}` substitution in space files. `$${` writes a literal `${`. A variable that is not
- * defined is reported (never shipped to the API as `${catalog}`).
+ * `${name}` substitution in space files. `$${` writes a literal `${` (into text: descriptions,
+ * SQL, instructions, titles; never into a name, which the reader and the loader reject). A
+ * variable that is not defined is reported (never shipped to the API as `${catalog}`), and so is
+ * a variable whose value holds `${`: values are not expanded again, so that `${` would reach the API.
  */
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
 
-export interface MissingVariable { name: string; index: number }
+export interface VariableReference { name: string; index: number }
 
-export function substituteVariables(text: string, variables: Readonly<Record<string, string>>): { value: string; missing: MissingVariable[] } {
-  const missing: MissingVariable[] = [];
+export function substituteVariables(text: string, variables: Readonly<Record<string, string>>): {
+  value: string;
+  /** references to variables that are not defined */
+  missing: VariableReference[];
+  /** references to variables whose value contains `${` */
+  unexpanded: VariableReference[];
+} {
+  const missing: VariableReference[] = [];
+  const unexpanded: VariableReference[] = [];
   const value = text.replace(REFERENCE, (match: string, name: string | undefined, index: number) => {
     if (name === undefined) return "${"; // `$${` escape
     const key = name.trim();
-    if (Object.prototype.hasOwnProperty.call(variables, key)) return variables[key];
-    missing.push({ name: key, index });
-    return match;
+    if (!Object.prototype.hasOwnProperty.call(variables, key)) {
+      missing.push({ name: key, index });
+      return match;
+    }
+    const v = variables[key];
+    if (v.includes("${")) unexpanded.push({ name: key, index });
+    return v;
   });
-  return { value, missing };
+  return { value, missing, unexpanded };
 }
 
 export function hasVariableSyntax(text: string): boolean {

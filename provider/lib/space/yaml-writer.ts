@@ -4,7 +4,7 @@
  * kept, so loading the file reproduces exactly the same canonical body.
  */
 import { stringify } from "yaml";
-import type { SpaceDefinition } from "./model";
+import type { SpaceDefinition } from "./schema";
 import { joinText } from "./text";
 import { templateVariables } from "./variables";
 

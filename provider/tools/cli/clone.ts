@@ -15,7 +15,8 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { fromSerializedSpace, loadSpaceFiles, SpaceFileError, toSerializedSpace, toSpaceYaml, type SpaceDefinition, isValidId } from "../../lib/space";
 import { checkTargetFile } from "./create";
-import { nameFromTitle, parseTemplatize } from "./export";
+import { nameFromTitle } from "./export";
+import { parsePairs } from "./pairs";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
 import { writeConfined } from "./safe-path";
 import { checkSelector, fetchSpace } from "./show";
@@ -189,12 +190,12 @@ export function registerCloneCommand(program: Command, io: CliIo = processIo()):
     name: string; toFile?: string; toWorkspace?: boolean; targetProfile?: string; warehouseId?: string; parentPath?: string;
     templatize?: string[]; var?: string[]; force?: boolean; json?: boolean; host?: string; profile?: string; stack?: string;
   }) => {
-    // --var takes the same name=value pairs as --templatize; only the flag named in an error differs.
+    // --var takes the same name=value pairs as --templatize (and as validate --var).
     const pairs = (flag: string, values: string[] | undefined): Record<string, string> | undefined => {
       try {
-        return parseTemplatize(values ?? []);
+        return parsePairs(flag, values ?? [], flag === "--templatize" ? "literal" : "value");
       } catch (e) {
-        io.stderr.write(`error: ${(e as Error).message.replace("--templatize", flag)}\n`);
+        io.stderr.write(`error: ${(e as Error).message}\n`);
         return undefined;
       }
     };

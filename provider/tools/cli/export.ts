@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { compareSpaces, fromSerializedSpace, loadSpaceFiles, toSpaceYaml } from "../../lib/space";
 import { titleFilter } from "./format";
 import { CliError, describeError, finish, processIo, runCommand, type CliIo } from "./io";
+import { parsePairs } from "./pairs";
 import { progressReporter } from "./progress";
 import { readRegularFile, safeStem, writeConfined } from "./safe-path";
 import { projectStacks, readStackFile, stackFileStem, stackVariables } from "./stack-config";
@@ -52,20 +53,7 @@ export interface ExportResult {
 
 /** `catalog=dev_catalog,schema=analytics` → { catalog: "dev_catalog", schema: "analytics" }. */
 export function parseTemplatize(specs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const spec of specs) {
-    for (const pair of spec.split(",")) {
-      if (pair.trim() === "") continue;
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq).trim();
-      const literal = pair.slice(eq + 1);
-      if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || literal === "") {
-        throw new CliError(`--templatize expects name=literal pairs such as catalog=dev_catalog,schema=analytics (got "${pair}")`, 2);
-      }
-      out[name] = literal;
-    }
-  }
-  return out;
+  return parsePairs("--templatize", specs, "literal");
 }
 
 /** A logical name (the future Pulumi resource name and file name) from a title: `Sales Analytics (dev)` → `sales_analytics_dev`. */

@@ -68,6 +68,12 @@ function nonNegativeNumber(value: string): number {
   return n;
 }
 
+function positiveInteger(value: string): number {
+  const n = nonNegativeNumber(value);
+  if (!Number.isInteger(n) || n === 0) throw new InvalidArgumentError("expected a positive whole number");
+  return n;
+}
+
 function port(value: string): number {
   const n = nonNegativeNumber(value);
   if (!Number.isInteger(n) || n > 65535) throw new InvalidArgumentError("expected a port number 0..65535");
@@ -111,6 +117,7 @@ interface CommandFlags {
   faults?: EmulatorOptions["faults"];
   workspace?: WorkspaceOptions[];
   reassignIds?: boolean;
+  maxBodyBytes?: number;
 }
 
 export function optionsFromFlags(flags: CommandFlags): EmulatorOptions {
@@ -133,6 +140,7 @@ export function optionsFromFlags(flags: CommandFlags): EmulatorOptions {
     faults: flags.faults,
     catalog: flags.catalog,
     reassignIds: flags.reassignIds,
+    maxBodyBytes: flags.maxBodyBytes,
   };
   if (flags.workspace?.length) {
     // Extra workspaces get the same --user (and so the same default folders).
@@ -179,8 +187,9 @@ export function registerEmulatorCommand(program: Command, io: EmulatorCommandIo 
       "an extra workspace with its own spaces, folders, ACLs and tables, reached with TOKEN (generated when omitted; repeatable); prints GENIE_EMULATOR_WORKSPACE_<NAME>_TOKEN=…",
       workspaceFlag,
     )
+    .option("--max-body-bytes <n>", "largest request body accepted (default 16 MiB); larger → 413", positiveInteger)
     .option("--reassign-ids", "the server replaces every item id in serialized_space on create/update (docs/genie-api.md §2.3, low confidence)")
-    .addHelpText("after", `\n${FAULT_SPEC_HELP}\n\nControl endpoints (same bearer token): POST /__emulator/reset, GET /__emulator/requests, PUT /__emulator/faults, POST /__emulator/spaces/{id}/ui-edit|trash|restore|migrate; add ?workspace=NAME to act on another workspace`)
+    .addHelpText("after", `\n${FAULT_SPEC_HELP}\n\nControl endpoints (a live bearer token: revoked or unknown → 401): POST /__emulator/reset, GET /__emulator/requests, PUT /__emulator/faults, POST /__emulator/spaces/{id}/ui-edit|trash|restore|migrate; add ?workspace=NAME to act on another workspace`)
     .action(async (flags: CommandFlags) => {
       const write = io.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
       const running = await runEmulator(optionsFromFlags(flags), write);

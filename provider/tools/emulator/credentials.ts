@@ -58,14 +58,6 @@ export class Credentials {
     return true;
   }
 
-  /**
-   * The /__emulator control endpoints take any configured PAT even after revokeToken(), so a
-   * test that simulates an expired credential can still reset the emulator afterwards.
-   */
-  mayControl(token: string, now: number): boolean {
-    return this.pats.has(token) || this.isValidBearer(token, now);
-  }
-
   /** Whether the token is one of this workspace's PATs or issued tokens (even expired or revoked). */
   knows(token: string): boolean {
     return this.pats.has(token) || this.issued.has(token) || this.revoked.has(token);

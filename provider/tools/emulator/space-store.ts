@@ -8,7 +8,8 @@ import { ApiError, invalidParameter, notFound } from "./api-error";
 import { FolderTree, checkAbsolutePath } from "./folders";
 import { reassignItemIds, withoutItemIds } from "./id-reassignment";
 import { acceptSerializedSpace, reserializeForMigration } from "./serialized-space";
-import { PermissionLevel, SpaceEdit, StoredSpace } from "./types";
+import { type PermissionLevel, atLeast } from "./levels";
+import { SpaceEdit, StoredSpace } from "./types";
 
 export interface StoreSettings {
   user: string;
@@ -76,11 +77,10 @@ interface SpaceRecord extends VisibleFields {
   readableUntil?: number;
   /** Read-after-write lag: reads see these older values until `until` (docs/genie-api.md §5.5). */
   lag?: VisibleFields & { until: number };
-  /** Explicit per-principal permissions; principals without an entry have CAN_MANAGE. */
-  acl?: Map<string, PermissionLevel>;
 }
 
-const RANK: Record<PermissionLevel, number> = { NONE: 0, CAN_READ: 1, CAN_RUN: 2, CAN_EDIT: 3, CAN_MANAGE: 4 };
+/** What a credential may do with a space, from the workspace's ACL store; undefined = no override. */
+export type CredentialLevel = (spaceId: string, credential: string) => PermissionLevel | undefined;
 
 export type ApiSpace = Record<string, string>;
 
@@ -106,6 +106,7 @@ export class SpaceStore {
     private readonly settings: () => StoreSettings,
     readonly folders: () => FolderTree,
     private readonly ids: SpaceIdSource = new SpaceIdSource(),
+    private readonly credentialLevel: CredentialLevel = () => undefined,
   ) {}
 
   reset(): void {
@@ -150,8 +151,9 @@ export class SpaceStore {
     return rec.trashedAt === undefined || (rec.readableUntil !== undefined && now < rec.readableUntil);
   }
 
+  /** A credential without an override has CAN_MANAGE; hooks (no caller) may do anything. */
   private levelOf(rec: SpaceRecord, caller: string | undefined): PermissionLevel {
-    return (caller !== undefined && rec.acl?.get(caller)) || "CAN_MANAGE";
+    return (caller !== undefined && this.credentialLevel(rec.id, caller)) || "CAN_MANAGE";
   }
 
   /** No access is reported as does-not-exist, not 403 (docs/genie-api.md §5.8). */
@@ -274,7 +276,7 @@ export class SpaceStore {
     const rec = this.lookup(id, "get", caller);
     if (!this.readable(rec, now)) throw this.trashedError(id);
     // serialized_space (and etag) need CAN EDIT (docs/genie-api.md §1.1).
-    const mayEdit = RANK[this.levelOf(rec, caller)] >= RANK.CAN_EDIT;
+    const mayEdit = atLeast(this.levelOf(rec, caller), "CAN_EDIT");
     return this.view(rec, this.visible(rec, now), includeBody && mayEdit);
   }
 
@@ -329,7 +331,7 @@ export class SpaceStore {
   }
 
   private requireLevel(rec: SpaceRecord, caller: string | undefined, level: PermissionLevel): void {
-    if (RANK[this.levelOf(rec, caller)] < RANK[level]) {
+    if (!atLeast(this.levelOf(rec, caller), level)) {
       throw new ApiError(
         403,
         "PERMISSION_DENIED",
@@ -338,9 +340,9 @@ export class SpaceStore {
     }
   }
 
-  setPermission(id: string, principal: string, level: PermissionLevel): void {
-    const rec = this.lookup(id, "update");
-    (rec.acl ??= new Map()).set(principal, level);
+  /** Throws the API's not-found error unless a space with this id exists (trashed or not). */
+  requireExisting(id: string, verb: string): void {
+    this.lookup(id, verb);
   }
 
   trash(id: string, now: number, caller?: string): void {

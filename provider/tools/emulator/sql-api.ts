@@ -179,8 +179,6 @@ class Parser {
 // ---------------------------------------------------------------------------------- the warehouse
 
 const WAIT_TIMEOUT = /^(\d+)s$/;
-const STATEMENT_PATH = /^\/api\/2\.0\/sql\/statements\/([^/]+)(\/cancel)?$/;
-export const SQL_STATEMENTS_PATH = "/api/2.0/sql/statements";
 
 const quote = (parts: string[]) => parts.map((p) => `\`${p}\``).join(".");
 
@@ -222,23 +220,17 @@ export class SqlWarehouse {
     return t && { ...t, columns: t.columns.map((c) => ({ ...c })), rows: t.rows.map((r) => [...r]) };
   }
 
-  /** Routes `/api/2.0/sql/statements[/{id}[/cancel]]`; undefined = not a SQL route. */
-  route(method: string, path: string, body: () => Record<string, unknown>): unknown | undefined {
-    if (path === SQL_STATEMENTS_PATH && method === "POST") return this.submit(body());
-    const m = STATEMENT_PATH.exec(path);
-    if (!m) return undefined;
-    const id = decodeURIComponent(m[1]);
-    if (m[2] && method === "POST") {
-      const st = this.lookup(id);
-      if (st.state === "PENDING" || st.state === "RUNNING") st.state = "CANCELED";
-      return {};
-    }
-    if (!m[2] && method === "GET") return this.poll(id);
-    if (!m[2] && method === "DELETE") {
-      this.lookup(id).state = "CLOSED";
-      return {};
-    }
-    return undefined;
+  /** `POST /api/2.0/sql/statements/{id}/cancel`: a statement still running is canceled. */
+  cancel(id: string): Record<string, never> {
+    const st = this.lookup(id);
+    if (st.state === "PENDING" || st.state === "RUNNING") st.state = "CANCELED";
+    return {};
+  }
+
+  /** `DELETE /api/2.0/sql/statements/{id}`: the statement and its result are closed. */
+  close(id: string): Record<string, never> {
+    this.lookup(id).state = "CLOSED";
+    return {};
   }
 
   private lookup(id: string): Statement {
@@ -279,7 +271,7 @@ export class SqlWarehouse {
     return this.view(st);
   }
 
-  private poll(id: string): unknown {
+  poll(id: string): unknown {
     const st = this.lookup(id);
     if (st.state === "PENDING") st.state = st.final;
     return this.view(st);

@@ -1,4 +1,7 @@
 /** Public types of the Genie emulator (see docs/genie-api.md §7 for the behaviors they control). */
+import type { AclLevel, PermissionLevel } from "./levels";
+
+export type { AclLevel, PermissionLevel };
 
 export type FaultKind =
   | "429"
@@ -10,6 +13,8 @@ export type FaultKind =
   | "html"
   | "reset"
   | "reset-after-commit"
+  | "slow-commit"
+  | "commit-then-hang"
   | "latency"
   | "400";
 
@@ -33,6 +38,17 @@ export interface FaultRule {
   message?: string;
   /** For "html": HTTP status of the HTML answer (default 502). */
   status?: number;
+  /**
+   * For "slow-commit" and "commit-then-hang": milliseconds after the request arrived at which it
+   * takes effect (a create becomes visible to GET and list); default 0.
+   */
+  commitMs?: number;
+  /**
+   * For "slow-commit" (required): milliseconds after the request arrived at which the answer is
+   * sent, at least `commitMs`. A client whose timeout is shorter gives up, yet the request still
+   * takes effect at `commitMs`. ("commit-then-hang" never answers; the client's timeout must fire.)
+   */
+  answerMs?: number;
 }
 
 export interface OAuthClient {
@@ -119,6 +135,12 @@ export interface EmulatorOptions {
   bodyInWriteAnswers?: boolean;
   /** Whether spaces carry `create_time`/`update_time` (default true; older backends omit them, docs/genie-api.md §1.1). */
   timestamps?: boolean;
+  /**
+   * Largest request body accepted, in bytes (default 16 MiB, far above any valid serialized_space);
+   * a larger one → 413 REQUEST_ENTITY_TOO_LARGE, read no further. Bodies of requests that carry no
+   * credential (the OAuth token endpoint) are capped at 64 KiB or this, whichever is smaller.
+   */
+  maxBodyBytes?: number;
   /** Human request log ("METHOD path status ms"); never receives tokens or secrets. */
   log?: (line: string) => void;
 }
@@ -145,9 +167,15 @@ export interface RequestLogEntry {
   method: string;
   path: string;
   query: Record<string, string>;
-  /** Parsed JSON or form body (client_secret redacted); undefined when there was none. */
+  /**
+   * Parsed JSON or form body (client_secret redacted); undefined when there was none or it was
+   * never read (refused first: 401 for the credential, 413 for the size).
+   */
   body: unknown;
-  /** HTTP status sent; 0 when the connection was reset instead of answered. */
+  /**
+   * HTTP status sent; 0 when none was: the connection was reset, a "commit-then-hang" fault held it,
+   * or the client gave up before the answer was due.
+   */
   status: number;
   /** Arrival time, epoch milliseconds. */
   time: number;
@@ -175,12 +203,6 @@ export interface StoredSpace {
   trashed: boolean;
   trash_time?: string;
 }
-
-/** Genie space permission levels (docs/genie-api.md §1 ACLs); "NONE" = no access at all. */
-export type PermissionLevel = "CAN_READ" | "CAN_RUN" | "CAN_EDIT" | "CAN_MANAGE" | "NONE";
-
-/** The levels the permissions API accepts for Genie spaces. */
-export type AclLevel = Exclude<PermissionLevel, "NONE">;
 
 /** A principal as the hooks name it (one key, like the resource's access controls). */
 export type PrincipalRef = { userName: string } | { groupName: string } | { servicePrincipalName: string };

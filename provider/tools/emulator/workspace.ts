@@ -6,10 +6,11 @@
  */
 import { Credentials, generatePat } from "./credentials";
 import { FolderTree } from "./folders";
-import { PermissionsModel, type PermissionsCaller } from "./permissions-api";
+import { AclStore, type PermissionsCaller } from "./acl";
 import { SpaceIdSource, SpaceStore, StoreSettings, type CreateInput } from "./space-store";
 import { SqlWarehouse } from "./sql-api";
-import { OAuthClient, PermissionLevel, PrincipalRef, PrincipalRegistryOptions, StoredSpace, WorkspaceOptions } from "./types";
+import type { PermissionLevel } from "./levels";
+import { OAuthClient, PrincipalRef, PrincipalRegistryOptions, StoredSpace, WorkspaceOptions } from "./types";
 
 export const DEFAULT_WORKSPACE = "default";
 export const DEFAULT_USER = "dev@example.com";
@@ -82,7 +83,7 @@ export class Workspace {
   settings: WorkspaceSettings;
   readonly store: SpaceStore;
   readonly credentials: Credentials;
-  readonly permissions: PermissionsModel;
+  readonly permissions: AclStore;
   readonly sql = new SqlWarehouse();
   private folderTree: FolderTree;
   private catalog?: ReadonlySet<string>;
@@ -100,8 +101,9 @@ export class Workspace {
       () => this.storeSettings(),
       () => this.folderTree,
       ids,
+      (id, credential) => this.permissions.credentialLevel(id, credential),
     );
-    this.permissions = new PermissionsModel(
+    this.permissions = new AclStore(
       () => ({ user: this.settings.user, oauthClientIds: this.settings.oauthClients.map((c) => c.clientId), principals: this.settings.principals }),
       (id) => {
         const space = this.store.snapshot(id);
@@ -174,10 +176,10 @@ export class Workspace {
     return { credential: principal, identity };
   }
 
-  /** Per-token model and the permissions API's view of it stay in step (see permissions-api.ts). */
+  /** `spaces.setPermission`: one override in the ACL store, read by both the spaces and permissions endpoints (acl.ts). */
   setTokenPermission(id: string, credential: string, level: PermissionLevel): void {
-    this.store.setPermission(id, credential, level);
-    this.permissions.setTokenLevel(id, credential, level);
+    this.store.requireExisting(id, "update");
+    this.permissions.setCredentialLevel(id, credential, level);
   }
 
   /** A space made "in the UI" by the workspace's user. */

@@ -1,23 +1,23 @@
 /**
- * The Databricks permissions API for Genie spaces (`/api/2.0/permissions/genie/{space_id}`,
- * docs/genie-api.md §1 "ACLs"), as the emulator serves it: a principal registry (users, groups,
- * service principals), direct grants per space, grants inherited from the parent folders and the
- * workspace root, and the realistic validation errors.
+ * The one ACL store of an emulated workspace: the principal registry (users, groups, service
+ * principals), direct grants per space, grants inherited from the parent folders and the workspace
+ * root, and per-credential overrides (`handle.spaces.setPermission`). It also answers the
+ * Databricks permissions API for Genie spaces (`/api/2.0/permissions/genie/{space_id}`,
+ * docs/genie-api.md §1 "ACLs") with the realistic validation errors.
  *
- * How it relates to the older per-token model (`handle.spaces.setPermission`): that model says
- * what one *credential* may do and is what the spaces endpoints enforce (unchanged, so every
- * existing scenario keeps its meaning). The ACL here is the data the permissions endpoints serve.
- * The permissions endpoints authorize with the token override when one is set for the space, else
- * with the caller's effective ACL level (direct, group, inherited). So a token set to CAN_RUN with
- * `setPermission` gets 403 here too, and a caller that removed its own CAN_MANAGE through PUT is
- * locked out of the permissions endpoints — but, unlike the real service, not out of the spaces
- * endpoints (they still follow the per-token model only).
+ * Who reads what:
+ * - The spaces endpoints (space-store.ts) ask `credentialLevel`: the override set for the calling
+ *   credential, else CAN_MANAGE. They do not follow the grants, so every scenario written against
+ *   the per-credential model keeps its meaning.
+ * - The permissions endpoints authorize with the override when one is set for the space, else
+ *   with the caller's effective level from the grants (direct, group, inherited). So a token set
+ *   to CAN_RUN with `setPermission` gets 403 there too, and a caller that removed its own
+ *   CAN_MANAGE through PUT is locked out of the permissions endpoints — but, unlike the real
+ *   service, not out of the spaces endpoints.
  */
 import { ApiError, invalidParameter, notFound } from "./api-error";
-import type { AclLevel, PermissionLevel, PrincipalRef, PrincipalRegistryOptions, SpaceAclView } from "./types";
-
-export const ACL_LEVELS: readonly AclLevel[] = ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"];
-const RANK: Record<PermissionLevel, number> = { NONE: 0, CAN_READ: 1, CAN_RUN: 2, CAN_EDIT: 3, CAN_MANAGE: 4 };
+import { ACL_LEVELS, type AclLevel, type PermissionLevel, atLeast, higher, isAclLevel } from "./levels";
+import type { PrincipalRef, PrincipalRegistryOptions, SpaceAclView } from "./types";
 
 /** Every workspace has these two groups; `admins` inherits CAN_MANAGE from the workspace root. */
 const ADMINS = "admins";
@@ -107,7 +107,7 @@ function byPrincipal(a: Key, b: Key): number {
   return KIND_ORDER[ka.kind] - KIND_ORDER[kb.kind] || (ka.name < kb.name ? -1 : ka.name > kb.name ? 1 : 0);
 }
 
-export class PermissionsModel {
+export class AclStore {
   private users = new Set<string>();
   private servicePrincipals = new Set<string>();
   /** group → member keys (users, service principals or groups). */
@@ -117,8 +117,8 @@ export class PermissionsModel {
   /** folder path (without /Workspace) → principal → level granted on the folder. */
   private folderGrants = new Map<string, Map<Key, AclLevel>>();
   private folderIds = new Map<string, string>();
-  /** The per-token model (spaces.setPermission): space id → credential → level. */
-  private tokenLevels = new Map<string, Map<string, PermissionLevel>>();
+  /** Per-credential overrides (spaces.setPermission): space id → credential → level. */
+  private credentialLevels = new Map<string, Map<string, PermissionLevel>>();
 
   constructor(
     private readonly settings: () => PermissionsSettings,
@@ -135,7 +135,7 @@ export class PermissionsModel {
     this.direct = new Map();
     this.folderGrants = new Map();
     this.folderIds = new Map();
-    this.tokenLevels = new Map();
+    this.credentialLevels = new Map();
     const p = s.principals;
     const users = p?.users ?? ["alice@example.com", "bob.smith@example.com", "carol@example.com"];
     const groups = p?.groups ?? {
@@ -258,11 +258,16 @@ export class PermissionsModel {
       .map(([k, level]) => ({ principal: refOf(k), level }));
   }
 
-  /** Mirror of `spaces.setPermission` (per-token model), so both endpoints agree on a credential's rights. */
-  setTokenLevel(spaceId: string, credential: string, level: PermissionLevel): void {
-    let m = this.tokenLevels.get(spaceId);
-    if (!m) this.tokenLevels.set(spaceId, (m = new Map()));
+  /** `spaces.setPermission`: what one credential (a PAT, or an OAuth client id) may do with a space. */
+  setCredentialLevel(spaceId: string, credential: string, level: PermissionLevel): void {
+    let m = this.credentialLevels.get(spaceId);
+    if (!m) this.credentialLevels.set(spaceId, (m = new Map()));
     m.set(credential, level);
+  }
+
+  /** The override set for a credential on a space, if any (the spaces endpoints' whole model). */
+  credentialLevel(spaceId: string, credential: string): PermissionLevel | undefined {
+    return this.credentialLevels.get(spaceId)?.get(credential);
   }
 
   // ---- effective levels ------------------------------------------------------------------------
@@ -301,7 +306,7 @@ export class PermissionsModel {
     const keys = [me, ...[...this.groupsOf(me)].map((g) => keyOf("group", g))];
     let best: PermissionLevel = "NONE";
     const consider = (level: PermissionLevel) => {
-      if (RANK[level] > RANK[best]) best = level;
+      best = higher(best, level);
     };
     const direct = this.direct.get(spaceId);
     const inherited = this.inherited(facts);
@@ -315,7 +320,7 @@ export class PermissionsModel {
 
   /** Effective level for the permissions endpoints: the per-token override if set, else the ACL. */
   private callerLevel(spaceId: string, facts: SpaceFacts, caller: PermissionsCaller): PermissionLevel {
-    const override = this.tokenLevels.get(spaceId)?.get(caller.credential);
+    const override = this.credentialLevel(spaceId, caller.credential);
     return override ?? this.aclLevel(spaceId, facts, caller.identity);
   }
 
@@ -332,10 +337,10 @@ export class PermissionsModel {
     const facts = this.liveSpace(spaceId);
     const level = this.callerLevel(spaceId, facts, caller);
     // No access at all looks like a missing object (docs/genie-api.md §3), as on the spaces endpoints.
-    if (level === "NONE" && this.tokenLevels.get(spaceId)?.get(caller.credential) === "NONE") {
+    if (level === "NONE" && this.credentialLevel(spaceId, caller.credential) === "NONE") {
       throw notFound(`Genie space ${spaceId} does not exist.`);
     }
-    if (RANK[level] < RANK.CAN_MANAGE) {
+    if (!atLeast(level, "CAN_MANAGE")) {
       throw new ApiError(403, "PERMISSION_DENIED", `User does not have CAN_MANAGE permission on genie object ${spaceId}.`);
     }
     return facts;
@@ -412,23 +417,22 @@ export class PermissionsModel {
       if (typeof name !== "string") throw invalidParameter(`Invalid value for ${FIELD[kind]}: expected a string`);
       const level = e.permission_level;
       if (level === undefined || level === null || level === "") throw invalidParameter("Missing required field: permission_level");
-      if (typeof level !== "string" || !(ACL_LEVELS as string[]).includes(level)) {
-        throw invalidParameter(`Permission level ${String(level)} is not supported for genie objects. Supported levels: ${ACL_LEVELS.join(", ")}`);
-      }
+      if (!isAclLevel(level)) throw unsupportedLevel(level);
       const key = keyOf(kind, name);
       this.requirePrincipal(key);
       // The same principal twice: the higher level wins, as the service merges duplicate entries.
       const prev = out.get(key);
-      if (!prev || RANK[level as AclLevel] > RANK[prev]) out.set(key, level as AclLevel);
+      out.set(key, prev ? higher(prev, level) : level);
     }
     return out;
   }
 }
 
+const unsupportedLevel = (level: unknown) =>
+  invalidParameter(`Permission level ${String(level)} is not supported for genie objects. Supported levels: ${ACL_LEVELS.join(", ")}`);
+
 function checkLevel(level: AclLevel): AclLevel {
-  if (!ACL_LEVELS.includes(level)) {
-    throw invalidParameter(`Permission level ${String(level)} is not supported for genie objects. Supported levels: ${ACL_LEVELS.join(", ")}`);
-  }
+  if (!isAclLevel(level)) throw unsupportedLevel(level);
   return level;
 }
 
@@ -438,6 +442,3 @@ function normalizeFolder(path: string): string {
   if (p.length > 1) p = p.replace(/\/+$/, "");
   return p || "/";
 }
-
-/** The permissions route: `/api/2.0/permissions/genie/{space_id}`. */
-export const PERMISSIONS_PATH = /^\/api\/2\.0\/permissions\/genie\/([^/]+)$/;
