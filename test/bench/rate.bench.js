@@ -113,7 +113,7 @@ async function runRelaxing({ from, to, afterMs }) {
       // What a client that knew both limits could do: the first limit (and its full bucket) until
       // the change, then the lesser of the new limit and the budget.
       const before = from * (1 + afterMs / 1000);
-      const boundMs = afterMs + (Math.max(0, N - before) / Math.min(to, BUDGET)) * 1000;
+      const boundMs = N <= before ? (N / from) * 1000 : afterMs + ((N - before) / Math.min(to, BUDGET)) * 1000;
       return { ...row, "bound s": +(boundMs / 1000).toFixed(2), ratio: +((row["span s"] * 1000) / boundMs).toFixed(3) };
     });
   } finally {
