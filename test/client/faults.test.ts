@@ -10,6 +10,7 @@ import {
   isServerError,
   isTimeout,
   isUnauthenticated,
+  rateLimiterFor,
   SpaceTitleTakenError,
 } from "../../provider/lib/client";
 import { spaceRecord, startScriptedServer, type Handler, type Reply, type ScriptedServer } from "./scripted-server";
@@ -78,6 +79,33 @@ describe("429 rate limiting", () => {
     await client.getSpace(ID);
     // HTTP dates have 1 s resolution: the wait is between 1 and 2 s.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  test("when the server is full, holds every client of the host for Retry-After, not only those refused", async () => {
+    let refusals = 0;
+    let full!: () => void;
+    const serverFull = new Promise<void>((resolve) => (full = resolve));
+    const { client } = await serve(sequence([r429({ "retry-after": "1" }), r429({ "retry-after": "1" }), r429({ "retry-after": "1" })], ok), {
+      maxRetryDelayMs: 5000,
+      logger: (line) => line.includes("→ 429") && ++refusals === 3 && full(),
+    });
+    const other = new GenieClient({ host: server!.url, credentials: credentialsFor({ host: server!.url, authType: "pat", token: TOKEN, sources: {} }), maxRetryDelayMs: 5000 });
+    const refused = Promise.all([client.getSpace(ID), client.getSpace(ID), client.getSpace(ID)]);
+    await serverFull; // three refusals of three answers: a congestion event
+    const t0 = Date.now();
+    await other.getSpace(ID); // never refused itself, yet it waits out the server's Retry-After
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(other.stats()).toEqual({ requests: 1, retries: 0, throttled: 0 });
+    await refused;
+  });
+
+  test("a single 429 delays only its own retry: the host is neither held nor slowed down", async () => {
+    const { client } = await serve(sequence([r429({ "retry-after": "1" })], ok), { maxRetryDelayMs: 5000 });
+    const t0 = Date.now();
+    await client.getSpace(ID);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    const limiter = rateLimiterFor(server!.url, { requestsPerSecond: 1000, burst: 500 }, false);
+    expect({ holds: limiter.holds, slowdowns: limiter.slowdowns }).toEqual({ holds: 0, slowdowns: 0 });
   });
 
   test("caps Retry-After at maxRetryDelayMs", async () => {
@@ -355,7 +383,6 @@ test("concurrent 429s slow the shared per-host rate limiter down", async () => {
   await Promise.all([...Array(4)].map(() => other.getSpace(ID)));
   expect(client.stats().throttled).toBeGreaterThan(0);
   // Both clients talk to the same host through one limiter.
-  const { rateLimiterFor } = await import("../../provider/lib/client");
   const limiter = rateLimiterFor(server!.url, { requestsPerSecond: 500, burst: 500 }, false);
   expect(limiter.slowdowns).toBeGreaterThan(0);
 });

@@ -8,7 +8,7 @@ import type { Credentials } from "../auth";
 import { redactSecrets } from "../auth";
 import { parseRetryAfter, retryDelayMs } from "./backoff";
 import { GenieApiError, type GenieOperation, kindForStatus, parseErrorBody, excerpt } from "./errors";
-import { RateLimiter, rateLimiterFor } from "./rate-limiter";
+import { type Permit, RateLimiter, rateLimiterFor } from "./rate-limiter";
 import { exchange, TransportError } from "./transport";
 
 export interface ApiCallerOptions {
@@ -18,9 +18,12 @@ export interface ApiCallerOptions {
   requestTimeoutMs?: number;
   /** Per operation, across all retries (default 300 s). */
   operationTimeoutMs?: number;
-  /** Client-side token bucket per host, shared by the whole process (default 20/s). */
+  /**
+   * The budget of the per-host rate limiter shared by the whole process (default 20/s): never
+   * exceeded; when the server allows less, the limiter learns how much from its 429s.
+   */
   requestsPerSecond?: number;
-  /** Bucket size (default: half a second's worth of requestsPerSecond). */
+  /** Requests sent back-to-back after idling (default: half a second's worth of the rate). */
   burst?: number;
   /** Cap on one retry wait, Retry-After included (default 30 s). */
   maxRetryDelayMs?: number;
@@ -219,8 +222,9 @@ export class ApiCaller {
     };
 
     if (Date.now() >= spec.deadline) throw deadlineError("before sending");
+    let permit: Permit;
     try {
-      await this.limiter.acquire(spec.deadline);
+      permit = await this.limiter.acquire(spec.deadline);
     } catch {
       throw deadlineError("waiting for the client-side rate limit");
     }
@@ -237,6 +241,7 @@ export class ApiCaller {
         apiMessage: redactSecrets(err.message ?? "cannot obtain credentials"),
       });
       notSent.add(failure);
+      this.limiter.release(permit);
       throw failure;
     }
 
@@ -268,8 +273,8 @@ export class ApiCaller {
       throw failure;
     }
     const requestId = headerValue(res.headers["x-request-id"]) ?? headerValue(res.headers["x-databricks-request-id"]);
+    if (res.status !== 429) this.limiter.accepted(permit);
     if (res.status >= 200 && res.status < 300) {
-      this.limiter.onSuccess();
       this.log?.(`${spec.method} ${spec.path} → ${res.status} (${Date.now() - started} ms)`);
       if (res.text.trim() === "") return { status: res.status, json: {} };
       try {
@@ -285,12 +290,14 @@ export class ApiCaller {
       }
     }
     const parsed = parseErrorBody(res.status, headerValue(res.headers["content-type"]), res.text);
+    const retryAfterMs = parseRetryAfter(res.headers["retry-after"]) ?? parsed.retryAfterMs;
     if (res.status === 429) {
       this.counters.throttled++;
-      this.limiter.onThrottled();
+      if (this.limiter.throttled(permit, retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, this.opts.maxRetryDelayMs))) {
+        this.log?.(`${this.host} is throttling: slowing down to ${this.limiter.currentRate.toFixed(1)} requests/s`);
+      }
     }
     this.log?.(`${spec.method} ${spec.path} → ${res.status}${parsed.errorCode ? ` ${parsed.errorCode}` : ""} (${Date.now() - started} ms)`);
-    const retryAfterMs = parseRetryAfter(res.headers["retry-after"]) ?? parsed.retryAfterMs;
     throw new GenieApiError({
       ...base,
       kind: kindForStatus(res.status, parsed.errorCode, parsed.message),
