@@ -293,6 +293,31 @@ test("a timed-out create is never sent again: lookups for its space, then an err
   expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
 });
 
+test("a lost create answer: a same-titled space that appears but is not what was sent (another warehouse) is not taken, and nothing is trashed", async () => {
+  const stranger = spaceRecord({ space_id: "d".repeat(32), title: "Sales", warehouse_id: "someone-elses-warehouse", create_time: new Date(Date.now() + 50).toISOString() });
+  let listings = 0;
+  const { server, client } = await serve(
+    (req) => {
+      if (req.method === "POST") return "reset";
+      if (isList(req)) return { status: 200, json: listings++ === 0 ? {} : { spaces: [{ ...stranger, serialized_space: undefined }] } };
+      return { status: 200, json: stranger };
+    },
+    { requestTimeoutMs: 300 },
+  );
+  const err = await client.createSpace(body).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(GenieApiError);
+  expect((err as Error).message).toMatch(new RegExp(`space ${"d".repeat(32)} \\("Sales"\\) has since appeared in the folder, but it is not what this create sent`));
+  expect(server.requests.filter((r) => r.method === "DELETE" || r.method === "POST")).toHaveLength(1);
+});
+
+test("a lost create answer whose lookups cannot finish (the deadline passes) says the outcome is unknown and the next run takes it over", async () => {
+  const { server, client } = await serve(creates([{ ...ok, delayMs: 3000 }]), { requestTimeoutMs: 5000, operationTimeoutMs: 600 });
+  const err = await client.createSpace(body).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(GenieApiError);
+  expect((err as Error).message).toMatch(/the answer to the create was lost .* not sending the create again, because the lost request may still complete\. Run again/);
+  expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+});
+
 test("a slow commit (the answer outlives the request timeout, the space appears after the first lookup) is found and returned: one POST", async () => {
   let committed = false;
   let lookupsAfterPost = 0;

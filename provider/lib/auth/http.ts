@@ -81,7 +81,7 @@ export function assertOk(what: string, answer: HttpAnswer, hint?: string): void 
         ? json.message
         : err && typeof err === "object" && typeof (err as { message?: unknown }).message === "string"
           ? String((err as { message: string }).message)
-          : text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
+          : redactSecrets(text).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200); // scrubbed before the cut
   // Entra ID appends trace and correlation ids: noise for the user.
   desc = desc.split(/\s*Trace ID:/)[0];
   const fix = hint && (status === 400 || status === 401 || status === 403) ? ` (${hint})` : "";

@@ -272,7 +272,8 @@ export class ApiCaller {
       if (!t.sent) notSent.add(failure);
       throw failure;
     }
-    const requestId = headerValue(res.headers["x-request-id"]) ?? headerValue(res.headers["x-databricks-request-id"]);
+    const headerRequestId = headerValue(res.headers["x-request-id"]) ?? headerValue(res.headers["x-databricks-request-id"]);
+    const requestId = headerRequestId === undefined ? undefined : redactSecrets(headerRequestId, [secret]);
     if (res.status !== 429) this.limiter.accepted(permit);
     if (res.status >= 200 && res.status < 300) {
       this.log?.(`${spec.method} ${spec.path} → ${res.status} (${Date.now() - started} ms)`);
@@ -285,11 +286,11 @@ export class ApiCaller {
           kind: "server",
           status: res.status,
           requestId,
-          apiMessage: redactSecrets(`unparseable response body: ${excerpt(res.text)}`, [secret]),
+          apiMessage: `unparseable response body: ${excerpt(res.text, undefined, [secret])}`,
         });
       }
     }
-    const parsed = parseErrorBody(res.status, headerValue(res.headers["content-type"]), res.text);
+    const parsed = parseErrorBody(res.status, headerValue(res.headers["content-type"]), res.text, [secret]);
     const retryAfterMs = parseRetryAfter(res.headers["retry-after"]) ?? parsed.retryAfterMs;
     if (res.status === 429) {
       this.counters.throttled++;
@@ -297,14 +298,17 @@ export class ApiCaller {
         this.log?.(`${this.host} is throttling: slowing down to ${this.limiter.currentRate.toFixed(1)} requests/s`);
       }
     }
-    this.log?.(`${spec.method} ${spec.path} → ${res.status}${parsed.errorCode ? ` ${parsed.errorCode}` : ""} (${Date.now() - started} ms)`);
+    // Whatever the server sent back — code and request id included — may echo the credential.
+    const errorCode = parsed.errorCode === undefined ? undefined : redactSecrets(parsed.errorCode, [secret]);
+    const anyRequestId = requestId ?? parsed.requestId;
+    this.log?.(`${spec.method} ${spec.path} → ${res.status}${errorCode ? ` ${errorCode}` : ""} (${Date.now() - started} ms)`);
     throw new GenieApiError({
       ...base,
       kind: kindForStatus(res.status, parsed.errorCode, parsed.message),
       status: res.status,
-      errorCode: parsed.errorCode,
+      errorCode,
       apiMessage: redactSecrets(parsed.message, [secret]),
-      requestId: requestId ?? parsed.requestId,
+      requestId: anyRequestId === undefined ? undefined : redactSecrets(anyRequestId, [secret]),
       retryAfterMs,
     });
   }
