@@ -71,8 +71,8 @@ describe("interrupted and slow creates through the provider host", () => {
       expect(posts()).toBe(0);
       expect(live()).toHaveLength(10);
       expect(new Set(engine.state().map((e) => e.id))).toEqual(new Set(live().map((x) => x.space_id)));
-      const hostOut = second!.stdout.join("\n");
-      expect(hostOut).toMatch(/already exists exactly as declared — created by an earlier run whose answer was lost, or by this resource under another name — so it is taken over/);
+      // Host output comes through a pipe, not the gRPC reply: wait for the line.
+      await second!.waitForLine("stdout", /already exists exactly as declared — created by an earlier run whose answer was lost, or by this resource under another name — so it is taken over/);
     },
   );
 
@@ -165,8 +165,8 @@ describe("interrupted and slow creates through the provider host", () => {
     expect(engine.state().map((e) => [e.name, e.id])).toEqual([["sales-renamed", id]]);
     expect(live().map((x) => x.space_id)).toEqual([id]);
     expect(s.emulator.requests().filter((r) => r.method === "POST" || r.method === "DELETE")).toEqual([]);
-    expect(second!.stdout.join("\n")).toMatch(/declare its old name in `aliases`/);
-    expect(second!.stdout.join("\n")).toMatch(new RegExp(`Genie space ${id} \\("Sales"\\) is not trashed: another resource of this deployment took it over`));
+    await second!.waitForLine("stdout", /declare its old name in `aliases`/);
+    await second!.waitForLine("stdout", new RegExp(`Genie space ${id} \\("Sales"\\) is not trashed: another resource of this deployment took it over`));
   });
 
   test("two resources declaring one title in one folder: the second is refused before its POST, one space", async () => {
