@@ -9,7 +9,7 @@ import { findExecutable, firstLine, runTool } from "./exec";
 import { AuthTokenError } from "./http";
 import { registerSecret } from "./redact";
 import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
-import { sharedTokenCache, type Token } from "./token-cache";
+import { identityKey, sharedTokenCache, type Token } from "./token-cache";
 
 const INSTALL = "https://learn.microsoft.com/cli/azure/install-azure-cli";
 
@@ -84,9 +84,10 @@ export const azureCliStrategy: CredentialStrategy = {
   async configure(cfg, ctx) {
     const az = findExecutable("az", ctx.env) as string;
     const tenant = await discoverTenant(cfg);
-    const key = `azure-cli\u0000${az}\u0000${tenant ?? ""}\u0000${ctx.env.AZURE_CONFIG_DIR ?? ctx.env.HOME ?? ""}`;
-    const inner = sharedTokenCache(`${key}\u0000${azureAppId(cfg)}`, () => azToken(cfg, ctx, az, azureAppId(cfg), tenant), AZURE_REFRESH_MARGIN_MS);
-    const management = sharedTokenCache(`${key}\u0000${managementResource(cfg)}`, () => azToken(cfg, ctx, az, managementResource(cfg), tenant), AZURE_REFRESH_MARGIN_MS);
+    // The sign-in is az's (its config dir), in a tenant; without a tenant, the subscription picks the account.
+    const identity = [az, tenant, ctx.env.AZURE_CONFIG_DIR, ctx.env.HOME, tenant ? undefined : subscriptionOf(cfg.azureWorkspaceResourceId)];
+    const inner = sharedTokenCache(identityKey("azure-cli", [...identity, azureAppId(cfg)]), () => azToken(cfg, ctx, az, azureAppId(cfg), tenant), AZURE_REFRESH_MARGIN_MS);
+    const management = sharedTokenCache(identityKey("azure-cli", [...identity, managementResource(cfg)]), () => azToken(cfg, ctx, az, managementResource(cfg), tenant), AZURE_REFRESH_MARGIN_MS);
     const source = bearerSource(inner, azureHeaders(cfg, management), () => management.invalidate());
     await source.headers();
     return source;

@@ -7,7 +7,7 @@ import type { ResolvedAuthConfig } from "./config";
 import { assertOk, field, postForm } from "./http";
 import { registerClientCredentials, registerSecret } from "./redact";
 import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
-import { expiryFromExpiresIn, sharedTokenCache, type Token } from "./token-cache";
+import { expiryFromExpiresIn, identityKey, sharedTokenCache, type Token } from "./token-cache";
 
 async function entraToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource: string): Promise<Token> {
   const endpoint = `${entraEndpoint(cfg, ctx)}${encodeURIComponent(cfg.azureTenantId ?? "")}/oauth2/token`;
@@ -35,9 +35,9 @@ export const azureClientSecretStrategy: CredentialStrategy = {
   },
   async configure(cfg, ctx) {
     registerClientCredentials(cfg.azureClientId, cfg.azureClientSecret);
-    const key = `azure-client-secret\u0000${entraEndpoint(cfg, ctx)}\u0000${cfg.azureTenantId}\u0000${cfg.azureClientId}`;
-    const inner = sharedTokenCache(`${key}\u0000${azureAppId(cfg)}`, () => entraToken(cfg, ctx, azureAppId(cfg)), AZURE_REFRESH_MARGIN_MS);
-    const management = sharedTokenCache(`${key}\u0000${managementResource(cfg)}`, () => entraToken(cfg, ctx, managementResource(cfg)), AZURE_REFRESH_MARGIN_MS);
+    const identity = [entraEndpoint(cfg, ctx), cfg.azureTenantId, cfg.azureClientId, cfg.azureClientSecret];
+    const inner = sharedTokenCache(identityKey("azure-client-secret", [...identity, azureAppId(cfg)]), () => entraToken(cfg, ctx, azureAppId(cfg)), AZURE_REFRESH_MARGIN_MS);
+    const management = sharedTokenCache(identityKey("azure-client-secret", [...identity, managementResource(cfg)]), () => entraToken(cfg, ctx, managementResource(cfg)), AZURE_REFRESH_MARGIN_MS);
     const source = bearerSource(inner, azureHeaders(cfg, management), () => management.invalidate());
     await source.headers();
     return source;

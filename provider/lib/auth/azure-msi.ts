@@ -8,7 +8,7 @@ import type { ResolvedAuthConfig } from "./config";
 import { AuthTokenError, assertOk, field, httpExchange } from "./http";
 import { registerSecret } from "./redact";
 import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
-import { expiryFromExpiresIn, sharedTokenCache, type Token } from "./token-cache";
+import { expiryFromExpiresIn, identityKey, sharedTokenCache, type Token } from "./token-cache";
 
 const IMDS = "http://169.254.169.254";
 const IMDS_TIMEOUT_MS = 10_000;
@@ -47,9 +47,9 @@ export const azureMsiStrategy: CredentialStrategy = {
     return undefined;
   },
   async configure(cfg, ctx) {
-    const key = `azure-msi\u0000${imdsBase(ctx)}\u0000${cfg.azureClientId ?? ""}`;
-    const inner = sharedTokenCache(`${key}\u0000${azureAppId(cfg)}`, () => msiToken(cfg, ctx, azureAppId(cfg)), AZURE_REFRESH_MARGIN_MS);
-    const management = sharedTokenCache(`${key}\u0000${managementResource(cfg)}`, () => msiToken(cfg, ctx, managementResource(cfg)), AZURE_REFRESH_MARGIN_MS);
+    const identity = [imdsBase(ctx), cfg.azureClientId];
+    const inner = sharedTokenCache(identityKey("azure-msi", [...identity, azureAppId(cfg)]), () => msiToken(cfg, ctx, azureAppId(cfg)), AZURE_REFRESH_MARGIN_MS);
+    const management = sharedTokenCache(identityKey("azure-msi", [...identity, managementResource(cfg)]), () => msiToken(cfg, ctx, managementResource(cfg)), AZURE_REFRESH_MARGIN_MS);
     const source = bearerSource(inner, azureHeaders(cfg, management), () => management.invalidate());
     await source.headers();
     return source;

@@ -5,7 +5,7 @@ import { findExecutable, firstLine, runTool } from "./exec";
 import { AuthTokenError } from "./http";
 import { registerSecret } from "./redact";
 import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
-import { sharedTokenCache, type Token } from "./token-cache";
+import { identityKey, sharedTokenCache, type Token } from "./token-cache";
 import type { ResolvedAuthConfig } from "./config";
 
 const INSTALL = "https://docs.databricks.com/dev-tools/cli/install.html";
@@ -75,7 +75,9 @@ export const databricksCliStrategy: CredentialStrategy = {
   },
   async configure(cfg, ctx) {
     const cli = findExecutable(cliName(cfg), ctx.env) as string;
-    const cache = sharedTokenCache(`databricks-cli\u0000${cli}\u0000${selector(cfg).join(" ")}\u0000${ctx.env.HOME ?? ""}`, () => cliToken(cfg, ctx, cli));
+    // The login the CLI answers from: its executable, home (its token cache), config file (a profile's host) and the selector.
+    const identity = [cli, ctx.env.HOME, ctx.env.DATABRICKS_CONFIG_FILE, cfg.configFile, cfg.host, ...selector(cfg)];
+    const cache = sharedTokenCache(identityKey("databricks-cli", identity), () => cliToken(cfg, ctx, cli));
     const source = bearerSource(cache);
     await source.headers();
     return source;

@@ -21,7 +21,8 @@ export const envOidcStrategy: CredentialStrategy = {
   configure(cfg, ctx) {
     const name = variableOf(cfg);
     registerSecret(ctx.env[name]);
-    return federatedSource(cfg, "env-oidc", async () => {
+    // The variable, and the ID token in it now (another environment object may hold another).
+    return federatedSource(cfg, "env-oidc", [name, ctx.env[name]?.trim()], async () => {
       const value = ctx.env[name]?.trim();
       if (!value) throw new AuthTokenError(`the environment variable ${name} holds no ID token`, { retryable: false });
       registerSecret(value);

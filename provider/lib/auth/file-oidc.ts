@@ -13,7 +13,7 @@ export const fileOidcStrategy: CredentialStrategy = {
   missing: (cfg) => (cfg.databricksIdTokenFilepath === undefined ? `no ID token file: set ${howToSet("databricksIdTokenFilepath")}` : undefined),
   configure(cfg) {
     const file = cfg.databricksIdTokenFilepath as string;
-    return federatedSource(cfg, "file-oidc", async () => {
+    return federatedSource(cfg, "file-oidc", [file], async () => {
       let text: string;
       try {
         text = fs.readFileSync(file, "utf8");

@@ -19,7 +19,7 @@ export const githubOidcStrategy: CredentialStrategy = {
     const requestUrl = cfg.actionsIdTokenRequestUrl as string;
     const requestToken = cfg.actionsIdTokenRequestToken as string;
     registerSecret(requestToken);
-    return federatedSource(cfg, "github-oidc", async (audience) => {
+    return federatedSource(cfg, "github-oidc", [requestUrl, requestToken], async (audience) => {
       const url = new URL(requestUrl);
       url.searchParams.set("audience", audience);
       const what = `cannot get a GitHub Actions ID token from ${url.origin}${url.pathname}`;

@@ -6,7 +6,7 @@ import { NOT_GCP, gcpAccessTokenHeader, isGcp } from "./gcp";
 import { AuthTokenError } from "./http";
 import { readGoogleCredentials, serviceAccountAccessToken, serviceAccountIdToken } from "./google";
 import { bearerSource, type CredentialStrategy } from "./strategy";
-import { sharedTokenCache } from "./token-cache";
+import { identityKey, sharedTokenCache } from "./token-cache";
 
 export const googleCredentialsStrategy: CredentialStrategy = {
   name: "google-credentials",
@@ -21,9 +21,10 @@ export const googleCredentialsStrategy: CredentialStrategy = {
     if (key.type !== "service_account") {
       throw new AuthTokenError(`google_credentials${source} must be a service account key; for your own gcloud sign-in use google-id with google_service_account`, { retryable: false });
     }
-    const id = `google-credentials\u0000${key.client_email}\u0000${key.token_uri ?? ""}`;
-    const inner = sharedTokenCache(`${id}\u0000${cfg.host}`, () => serviceAccountIdToken(key, cfg.host));
-    const platform = sharedTokenCache(`${id}\u0000access`, () => serviceAccountAccessToken(key));
+    // The key itself is the identity: another key of the same account may be revoked.
+    const id = [key.client_email, key.token_uri, key.private_key];
+    const inner = sharedTokenCache(identityKey("google-credentials", [...id, cfg.host]), () => serviceAccountIdToken(key, cfg.host));
+    const platform = sharedTokenCache(identityKey("google-credentials", [...id, "access"]), () => serviceAccountAccessToken(key));
     const headers = bearerSource(inner, gcpAccessTokenHeader(platform));
     await headers.headers();
     return headers;

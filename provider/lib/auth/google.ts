@@ -121,10 +121,18 @@ export async function serviceAccountAccessToken(key: ServiceAccountKey): Promise
  * else gcloud's application_default_credentials.json, else the metadata server (GCE_METADATA_HOST
  * overrides its address). Returns an access token of the signed-in identity.
  */
-export async function applicationDefaultAccessToken(ctx: StrategyContext): Promise<{ token: Token; source: string }> {
-  const explicit = ctx.env.GOOGLE_APPLICATION_CREDENTIALS?.trim();
+/** Where Application Default Credentials are looked for: the explicit file, gcloud's file, the metadata server. */
+export function applicationDefaultLocations(ctx: StrategyContext): { explicit?: string; wellKnown: string; metadataHost: string } {
   const configDir = ctx.env.CLOUDSDK_CONFIG?.trim() || path.join(ctx.env.HOME || os.homedir(), ".config", "gcloud");
-  const wellKnown = path.join(configDir, "application_default_credentials.json");
+  return {
+    explicit: ctx.env.GOOGLE_APPLICATION_CREDENTIALS?.trim() || undefined,
+    wellKnown: path.join(configDir, "application_default_credentials.json"),
+    metadataHost: ctx.env.GCE_METADATA_HOST?.trim() || "metadata.google.internal",
+  };
+}
+
+export async function applicationDefaultAccessToken(ctx: StrategyContext): Promise<{ token: Token; source: string }> {
+  const { explicit, wellKnown, metadataHost: host } = applicationDefaultLocations(ctx);
   const file = explicit || (fs.existsSync(wellKnown) ? wellKnown : undefined);
   if (file) {
     let text: string;
@@ -144,7 +152,6 @@ export async function applicationDefaultAccessToken(ctx: StrategyContext): Promi
     registerSecret(accessToken);
     return { token: { accessToken, expiresAt: expiryFromExpiresIn(answer.json.expires_in, started) }, source: file };
   }
-  const host = ctx.env.GCE_METADATA_HOST?.trim() || "metadata.google.internal";
   const url = `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
   const what = `no Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS is unset and ${wellKnown} does not exist) and the metadata server at ${host} did not answer; run \`gcloud auth application-default login\``;
   const started = Date.now();

@@ -5,7 +5,7 @@ import { assertOk, field, postForm } from "./http";
 import { tokenEndpointFor } from "./oidc";
 import { registerClientCredentials, registerSecret } from "./redact";
 import { bearerSource, type CredentialStrategy } from "./strategy";
-import { expiryFromExpiresIn, sharedTokenCache } from "./token-cache";
+import { expiryFromExpiresIn, identityKey, sharedTokenCache } from "./token-cache";
 
 export const oauthM2mStrategy: CredentialStrategy = {
   name: "oauth-m2m",
@@ -20,7 +20,7 @@ export const oauthM2mStrategy: CredentialStrategy = {
     const clientId = cfg.clientId ?? "";
     const clientSecret = cfg.clientSecret ?? "";
     registerClientCredentials(clientId, clientSecret);
-    const cache = sharedTokenCache(`oauth-m2m\u0000${host}\u0000${clientId}`, async () => {
+    const cache = sharedTokenCache(identityKey("oauth-m2m", [host, clientId, clientSecret]), async () => {
       const endpoint = await tokenEndpointFor(host);
       const what = `cannot get an OAuth token for client "${clientId}" from ${endpoint}`;
       const started = Date.now();

@@ -5,7 +5,7 @@ import { expiryFromExpiresIn, type Token } from "./token-cache";
 import type { ResolvedAuthConfig } from "./config";
 import { registerSecret } from "./redact";
 import { bearerSource, type HeaderSource } from "./strategy";
-import { sharedTokenCache } from "./token-cache";
+import { identityKey, sharedTokenCache } from "./token-cache";
 
 const tokenEndpoints = new Map<string, Promise<string>>();
 
@@ -68,15 +68,18 @@ export async function exchangeIdToken(what: string, endpoint: string, idToken: s
 /**
  * A federated credential: `idToken(audience)` gives an ID token from a trusted issuer, exchanged at
  * the workspace's token endpoint. The audience is `audience` (DATABRICKS_TOKEN_AUDIENCE) when set,
- * else the token endpoint URL (Go SDK oidc/tokensource.go for workspace hosts).
+ * else the token endpoint URL (Go SDK oidc/tokensource.go for workspace hosts). `idTokenSource`
+ * names where the ID token comes from (a variable, a file, a request URL and token): part of the
+ * identity the token is cached under.
  */
 export async function federatedSource(
   cfg: ResolvedAuthConfig,
   name: string,
+  idTokenSource: ReadonlyArray<string | undefined>,
   idToken: (audience: string) => Promise<string>,
 ): Promise<HeaderSource> {
   const host = cfg.host;
-  const cache = sharedTokenCache(`${name}\u0000${host}\u0000${cfg.clientId ?? ""}\u0000${cfg.audience ?? ""}`, async () => {
+  const cache = sharedTokenCache(identityKey(name, [host, cfg.clientId, cfg.audience, ...idTokenSource]), async () => {
     const endpoint = await tokenEndpointFor(host);
     const token = await idToken(cfg.audience ?? endpoint);
     const who = cfg.clientId !== undefined ? `service principal "${cfg.clientId}"` : "account-wide federation";

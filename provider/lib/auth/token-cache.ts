@@ -1,6 +1,7 @@
 // Tokens cached per process and refreshed before they expire, with one refresh in flight.
 // Every client in the process (all resources of a `pulumi up`) shares one cache per identity, so a
 // token is fetched once, not once per resource.
+import { createHmac, randomBytes } from "node:crypto";
 import { registerSecret } from "./redact";
 
 export interface Token {
@@ -71,8 +72,23 @@ export class TokenCache {
 }
 
 const caches = new Map<string, TokenCache>();
+/** Per process: a cache key means nothing outside it. */
+const KEY_SECRET = randomBytes(32);
 
-/** The process-wide cache for one identity (`key` names strategy, host and principal — never a secret). */
+/**
+ * The cache key of one identity: a keyed hash (HMAC-SHA256, per-process key) of the method and
+ * everything that decides which token it gets — secrets included, so two configurations that differ
+ * only in a secret, a key or an ID-token source never share a token — and nothing in it can be read
+ * back or matched outside this process.
+ */
+export function identityKey(method: string, parts: ReadonlyArray<string | undefined>): string {
+  const digest = createHmac("sha256", KEY_SECRET)
+    .update(JSON.stringify([method, ...parts.map((p) => p ?? null)]))
+    .digest("base64url");
+  return `${method}:${digest}`;
+}
+
+/** The process-wide cache for one identity (`key` from identityKey()). */
 export function sharedTokenCache(key: string, fetchToken: () => Promise<Token>, minMarginMs = 0): TokenCache {
   let c = caches.get(key);
   if (!c) {
@@ -85,6 +101,11 @@ export function sharedTokenCache(key: string, fetchToken: () => Promise<Token>, 
 /** Test hook: forget every cached token. */
 export function clearTokenCaches(): void {
   caches.clear();
+}
+
+/** Test hook: the keys of the caches (to check that none holds anything readable). */
+export function tokenCacheKeys(): string[] {
+  return [...caches.keys()];
 }
 
 /** Expiry from `expires_in` seconds (number or numeric string), relative to `started`. */
