@@ -2,14 +2,14 @@
 // `az account get-access-token --resource <Azure Databricks app id> --output json [--tenant <t>]`.
 // The tenant is azure_tenant_id / ARM_TENANT_ID, else the workspace's own (discovered); a managed
 // identity signed in to az gets no --tenant (Go SDK auth_azure_cli.go).
-import { AZURE_REFRESH_MARGIN_MS, NOT_AZURE, azureAppId, azureHeaders, discoverTenant, isAzure, managementResource } from "./azure";
+import { NOT_AZURE, azureSource, discoverTenant, isAzure } from "./azure";
 import type { ResolvedAuthConfig } from "./config";
 import { parseCliExpiry } from "./databricks-cli";
 import { findExecutable, firstLine, runTool } from "./exec";
 import { AuthTokenError } from "./http";
 import { registerSecret } from "./redact";
-import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
-import { identityKey, sharedTokenCache, type Token } from "./token-cache";
+import type { CredentialStrategy, StrategyContext } from "./strategy";
+import type { Token } from "./token-cache";
 
 const INSTALL = "https://learn.microsoft.com/cli/azure/install-azure-cli";
 
@@ -86,10 +86,6 @@ export const azureCliStrategy: CredentialStrategy = {
     const tenant = await discoverTenant(cfg);
     // The sign-in is az's (its config dir), in a tenant; without a tenant, the subscription picks the account.
     const identity = [az, tenant, ctx.env.AZURE_CONFIG_DIR, ctx.env.HOME, tenant ? undefined : subscriptionOf(cfg.azureWorkspaceResourceId)];
-    const inner = sharedTokenCache(identityKey("azure-cli", [...identity, azureAppId(cfg)]), () => azToken(cfg, ctx, az, azureAppId(cfg), tenant), AZURE_REFRESH_MARGIN_MS);
-    const management = sharedTokenCache(identityKey("azure-cli", [...identity, managementResource(cfg)]), () => azToken(cfg, ctx, az, managementResource(cfg), tenant), AZURE_REFRESH_MARGIN_MS);
-    const source = bearerSource(inner, azureHeaders(cfg, management), () => management.invalidate());
-    await source.headers();
-    return source;
+    return azureSource("azure-cli", cfg, ctx, identity, (resource) => azToken(cfg, ctx, az, resource, tenant));
   },
 };

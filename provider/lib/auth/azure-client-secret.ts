@@ -2,12 +2,12 @@
 // at `{entra}/{tenant}/oauth2/token`, resource = the Azure Databricks application) — ARM_CLIENT_ID,
 // ARM_CLIENT_SECRET, ARM_TENANT_ID or the azure_* keys.
 import { howToSet } from "./attributes";
-import { AZURE_REFRESH_MARGIN_MS, NOT_AZURE, azureAppId, azureHeaders, entraEndpoint, isAzure, managementResource } from "./azure";
+import { NOT_AZURE, azureSource, entraEndpoint, isAzure } from "./azure";
 import type { ResolvedAuthConfig } from "./config";
 import { assertOk, field, postForm } from "./http";
 import { registerClientCredentials, registerSecret } from "./redact";
-import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
-import { expiryFromExpiresIn, identityKey, sharedTokenCache, type Token } from "./token-cache";
+import type { CredentialStrategy, StrategyContext } from "./strategy";
+import { expiryFromExpiresIn, type Token } from "./token-cache";
 
 async function entraToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource: string): Promise<Token> {
   const endpoint = `${entraEndpoint(cfg, ctx)}${encodeURIComponent(cfg.azureTenantId ?? "")}/oauth2/token`;
@@ -33,13 +33,9 @@ export const azureClientSecretStrategy: CredentialStrategy = {
     if (!isAzure(cfg)) return NOT_AZURE;
     return undefined;
   },
-  async configure(cfg, ctx) {
+  configure(cfg, ctx) {
     registerClientCredentials(cfg.azureClientId, cfg.azureClientSecret);
     const identity = [entraEndpoint(cfg, ctx), cfg.azureTenantId, cfg.azureClientId, cfg.azureClientSecret];
-    const inner = sharedTokenCache(identityKey("azure-client-secret", [...identity, azureAppId(cfg)]), () => entraToken(cfg, ctx, azureAppId(cfg)), AZURE_REFRESH_MARGIN_MS);
-    const management = sharedTokenCache(identityKey("azure-client-secret", [...identity, managementResource(cfg)]), () => entraToken(cfg, ctx, managementResource(cfg)), AZURE_REFRESH_MARGIN_MS);
-    const source = bearerSource(inner, azureHeaders(cfg, management), () => management.invalidate());
-    await source.headers();
-    return source;
+    return azureSource("azure-client-secret", cfg, ctx, identity, (resource) => entraToken(cfg, ctx, resource));
   },
 };

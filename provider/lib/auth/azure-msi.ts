@@ -3,12 +3,12 @@
 // for another IMDS address — points it elsewhere (an emulator). A user-assigned identity is picked
 // with azure_client_id / ARM_CLIENT_ID.
 import { howToSet, isTrue } from "./attributes";
-import { AZURE_REFRESH_MARGIN_MS, NOT_AZURE, azureAppId, azureHeaders, isAzure, managementResource } from "./azure";
+import { NOT_AZURE, azureSource, isAzure } from "./azure";
 import type { ResolvedAuthConfig } from "./config";
 import { AuthTokenError, assertOk, field, httpExchange } from "./http";
 import { registerSecret } from "./redact";
-import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
-import { expiryFromExpiresIn, identityKey, sharedTokenCache, type Token } from "./token-cache";
+import type { CredentialStrategy, StrategyContext } from "./strategy";
+import { expiryFromExpiresIn, type Token } from "./token-cache";
 
 const IMDS = "http://169.254.169.254";
 const IMDS_TIMEOUT_MS = 10_000;
@@ -46,12 +46,7 @@ export const azureMsiStrategy: CredentialStrategy = {
     if (!isAzure(cfg)) return NOT_AZURE;
     return undefined;
   },
-  async configure(cfg, ctx) {
-    const identity = [imdsBase(ctx), cfg.azureClientId];
-    const inner = sharedTokenCache(identityKey("azure-msi", [...identity, azureAppId(cfg)]), () => msiToken(cfg, ctx, azureAppId(cfg)), AZURE_REFRESH_MARGIN_MS);
-    const management = sharedTokenCache(identityKey("azure-msi", [...identity, managementResource(cfg)]), () => msiToken(cfg, ctx, managementResource(cfg)), AZURE_REFRESH_MARGIN_MS);
-    const source = bearerSource(inner, azureHeaders(cfg, management), () => management.invalidate());
-    await source.headers();
-    return source;
+  configure(cfg, ctx) {
+    return azureSource("azure-msi", cfg, ctx, [imdsBase(ctx), cfg.azureClientId], (resource) => msiToken(cfg, ctx, resource));
   },
 };

@@ -5,6 +5,7 @@ import type { AuthType } from "./attributes";
 import { AuthConfigError, type ResolvedAuthConfig } from "./config";
 import { AuthTokenError } from "./http";
 import { clearDiscoveryCache } from "./oidc";
+import { redactSecrets } from "./redact";
 import type { CredentialStrategy, HeaderSource, StrategyContext } from "./strategy";
 import { clearTokenCaches } from "./token-cache";
 import { patStrategy } from "./pat";
@@ -54,11 +55,21 @@ export interface ResolvedCredentials extends Credentials {
 export interface CredentialsOptions {
   /** The environment strategies read (PATH, ID-token variables, endpoint overrides); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where the few lines about how sign-in goes are written (e.g. that an optional header is left
+   * out); redacted. Default: stderr, prefixed "pulumi-genie: ".
+   */
+  log?: (line: string) => void;
+}
+
+function strategyContext(opts: CredentialsOptions): StrategyContext {
+  const sink = opts.log ?? ((line: string) => void process.stderr.write(`pulumi-genie: ${line}\n`));
+  return { env: opts.env ?? process.env, log: (line) => sink(redactSecrets(line)) };
 }
 
 /** Strategies whose prerequisites hold, in order, with why the others do not apply (no I/O). */
 export function candidateMethods(config: ResolvedAuthConfig, opts: CredentialsOptions = {}): { candidates: AuthType[]; skipped: Array<{ method: AuthType; why: string }> } {
-  const ctx: StrategyContext = { env: opts.env ?? process.env };
+  const ctx = strategyContext(opts);
   const candidates: AuthType[] = [];
   const skipped: Array<{ method: AuthType; why: string }> = [];
   for (const s of strategiesFor(config)) {
@@ -117,7 +128,7 @@ function describeSources(config: ResolvedAuthConfig): string {
 }
 
 export function credentialsFor(config: ResolvedAuthConfig, opts: CredentialsOptions = {}): ResolvedCredentials {
-  const ctx: StrategyContext = { env: opts.env ?? process.env };
+  const ctx = strategyContext(opts);
   let selected: { method: AuthType; source: HeaderSource } | undefined;
   let inflight: Promise<{ method: AuthType; source: HeaderSource }> | undefined;
   const selection = (): Promise<{ method: AuthType; source: HeaderSource }> => {

@@ -15,7 +15,7 @@ export const googleCredentialsStrategy: CredentialStrategy = {
     if (!isGcp(cfg)) return NOT_GCP;
     return undefined;
   },
-  async configure(cfg) {
+  async configure(cfg, ctx) {
     const source = cfg.sources.googleCredentials ? ` from ${cfg.sources.googleCredentials}` : "";
     const key = readGoogleCredentials(cfg.googleCredentials as string, source);
     if (key.type !== "service_account") {
@@ -25,8 +25,7 @@ export const googleCredentialsStrategy: CredentialStrategy = {
     const id = [key.client_email, key.token_uri, key.private_key];
     const inner = sharedTokenCache(identityKey("google-credentials", [...id, cfg.host]), () => serviceAccountIdToken(key, cfg.host));
     const platform = sharedTokenCache(identityKey("google-credentials", [...id, "access"]), () => serviceAccountAccessToken(key));
-    const headers = bearerSource(inner, gcpAccessTokenHeader(platform));
-    await headers.headers();
-    return headers;
+    await inner.get();
+    return bearerSource(inner, await gcpAccessTokenHeader("google-credentials", platform, ctx));
   },
 };

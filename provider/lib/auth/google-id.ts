@@ -28,12 +28,7 @@ export const googleIdStrategy: CredentialStrategy = {
     const platform = sharedTokenCache(identityKey("google-id", [...id, "access"]), async () =>
       impersonate(ctx, (await adc.get()).accessToken, sa, "generateAccessToken", { scope: CLOUD_PLATFORM_SCOPES }),
     );
-    const source = bearerSource(
-      inner,
-      gcpAccessTokenHeader(platform),
-      () => adc.invalidate(),
-    );
-    await source.headers();
-    return source;
+    await inner.get();
+    return bearerSource(inner, await gcpAccessTokenHeader("google-id", platform, ctx), () => adc.invalidate());
   },
 };

@@ -6,6 +6,8 @@ import type { TokenCache } from "./token-cache";
 export interface StrategyContext {
   /** The environment (PATH for CLIs, endpoint overrides, ID-token variables). */
   env: NodeJS.ProcessEnv;
+  /** One line for the user about how sign-in goes (already redacted; stderr by default). */
+  log(line: string): void;
 }
 
 /** Request headers for one authenticated call. */
@@ -24,7 +26,8 @@ export interface CredentialStrategy {
   missing(cfg: ResolvedAuthConfig, ctx: StrategyContext): string | undefined;
   /**
    * Sets the strategy up and obtains a first token (the SDKs' dry run), so a default-order search
-   * moves on when it cannot. Throws an AuthTokenError whose message says the next step.
+   * moves on when it cannot; whatever the method sends only when it can (a second token for a
+   * header) is decided here, once. Throws an AuthTokenError whose message says the next step.
    */
   configure(cfg: ResolvedAuthConfig, ctx: StrategyContext): Promise<HeaderSource>;
 }

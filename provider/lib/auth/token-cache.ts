@@ -108,6 +108,44 @@ export function tokenCacheKeys(): string[] {
   return [...caches.keys()];
 }
 
+/** Whether an optional token could be had (see optionalToken); per cache, so per identity and process. */
+const optional = new WeakMap<TokenCache, boolean>();
+
+/**
+ * A token a method sends only when it can (Azure's service management token, Google's access token
+ * of the service account), asked for once per identity and process, when the method is set up: the
+ * cache when it could be had; else undefined, with `unavailable` told once — the header is then left
+ * out for the rest of the process instead of being asked for again before every request (the Go SDK
+ * decides the same way, once, when it configures azure-cli).
+ */
+export async function optionalToken(cache: TokenCache, unavailable: (e: Error) => void): Promise<TokenCache | undefined> {
+  const known = optional.get(cache);
+  if (known !== undefined) return known ? cache : undefined;
+  try {
+    await cache.get();
+    optional.set(cache, true);
+    return cache;
+  } catch (e) {
+    if (!optional.has(cache)) {
+      optional.set(cache, false);
+      unavailable(e as Error);
+    }
+    return optional.get(cache) ? cache : undefined;
+  }
+}
+
+/** Whether an optional token is being sent (see optionalToken). */
+export function hasOptionalToken(cache: TokenCache): boolean {
+  return optional.get(cache) === true;
+}
+
+/** Leaves an optional token out from now on (a later failure); true the first time, to say so once. */
+export function dropOptionalToken(cache: TokenCache): boolean {
+  if (optional.get(cache) === false) return false;
+  optional.set(cache, false);
+  return true;
+}
+
 /** Expiry from `expires_in` seconds (number or numeric string), relative to `started`. */
 export function expiryFromExpiresIn(expiresIn: unknown, started: number, fallbackSeconds = 3600): number {
   const n = Number(expiresIn);
