@@ -9,16 +9,21 @@ import { registerClientCredentials, registerSecret } from "./redact";
 import type { CredentialStrategy, StrategyContext } from "./strategy";
 import { expiryFromExpiresIn, type Token } from "./token-cache";
 
-async function entraToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource: string): Promise<Token> {
+async function entraToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource: string, signal: AbortSignal): Promise<Token> {
   const endpoint = `${entraEndpoint(cfg, ctx)}${encodeURIComponent(cfg.azureTenantId ?? "")}/oauth2/token`;
   const what = `cannot get a Microsoft Entra ID token for client "${cfg.azureClientId}" in tenant ${cfg.azureTenantId} from ${endpoint}`;
   const started = Date.now();
-  const answer = await postForm(what, endpoint, {
-    grant_type: "client_credentials",
-    client_id: cfg.azureClientId,
-    client_secret: cfg.azureClientSecret,
-    resource,
-  });
+  const answer = await postForm(
+    what,
+    endpoint,
+    {
+      grant_type: "client_credentials",
+      client_id: cfg.azureClientId,
+      client_secret: cfg.azureClientSecret,
+      resource,
+    },
+    { signal },
+  );
   assertOk(what, answer, "check azure_client_id, azure_client_secret and azure_tenant_id (ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID)");
   const accessToken = field(what, answer, "access_token");
   registerSecret(accessToken);
@@ -33,9 +38,9 @@ export const azureClientSecretStrategy: CredentialStrategy = {
     if (!isAzure(cfg)) return NOT_AZURE;
     return undefined;
   },
-  configure(cfg, ctx) {
+  configure(cfg, ctx, signal) {
     registerClientCredentials(cfg.azureClientId, cfg.azureClientSecret);
     const identity = [entraEndpoint(cfg, ctx), cfg.azureTenantId, cfg.azureClientId, cfg.azureClientSecret];
-    return azureSource("azure-client-secret", cfg, ctx, identity, (resource) => entraToken(cfg, ctx, resource));
+    return azureSource("azure-client-secret", cfg, ctx, signal, identity, (resource, s) => entraToken(cfg, ctx, resource, s));
   },
 };

@@ -17,7 +17,7 @@ function imdsBase(ctx: StrategyContext): string {
   return (ctx.env.AZURE_POD_IDENTITY_AUTHORITY_HOST?.trim() || IMDS).replace(/\/+$/, "");
 }
 
-async function msiToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource: string): Promise<Token> {
+async function msiToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource: string, signal: AbortSignal): Promise<Token> {
   const url = new URL(`${imdsBase(ctx)}/metadata/identity/oauth2/token`);
   url.searchParams.set("api-version", "2018-02-01");
   url.searchParams.set("resource", resource);
@@ -25,8 +25,8 @@ async function msiToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource:
   const who = cfg.azureClientId !== undefined ? `user-assigned identity "${cfg.azureClientId}"` : "the system-assigned identity";
   const what = `cannot get a managed identity token for ${who} from ${imdsBase(ctx)}`;
   const started = Date.now();
-  const answer = await httpExchange(what, url.toString(), { headers: { Metadata: "true" }, timeoutMs: IMDS_TIMEOUT_MS }).catch((e: unknown) => {
-    if (e instanceof AuthTokenError) {
+  const answer = await httpExchange(what, url.toString(), { headers: { Metadata: "true" }, timeoutMs: IMDS_TIMEOUT_MS, signal }).catch((e: unknown) => {
+    if (e instanceof AuthTokenError && !signal.aborted) {
       // No answer from IMDS means no managed identity here: nothing to retry.
       throw new AuthTokenError(`${e.message} — is this running on an Azure resource with a managed identity? (else unset azure_use_msi / ARM_USE_MSI)`, { retryable: false });
     }
@@ -46,7 +46,7 @@ export const azureMsiStrategy: CredentialStrategy = {
     if (!isAzure(cfg)) return NOT_AZURE;
     return undefined;
   },
-  configure(cfg, ctx) {
-    return azureSource("azure-msi", cfg, ctx, [imdsBase(ctx), cfg.azureClientId], (resource) => msiToken(cfg, ctx, resource));
+  configure(cfg, ctx, signal) {
+    return azureSource("azure-msi", cfg, ctx, signal, [imdsBase(ctx), cfg.azureClientId], (resource, s) => msiToken(cfg, ctx, resource, s));
   },
 };

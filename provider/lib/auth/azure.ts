@@ -3,7 +3,7 @@
 // SDKs send with Azure tokens (Go SDK azure.go, oauth_visitors.go, common/environment).
 import { howToSet } from "./attributes";
 import type { ResolvedAuthConfig } from "./config";
-import { httpExchange } from "./http";
+import { cancelled, httpExchange } from "./http";
 import { bearerSource, type HeaderSource, type StrategyContext } from "./strategy";
 import { identityKey, optionalToken, sharedTokenCache, type TokenCache, type Token } from "./token-cache";
 
@@ -85,15 +85,16 @@ export function managementResource(cfg: ResolvedAuthConfig): string {
  * to `https://<entra>/<tenant>/oauth2/authorize` (Go SDK `loadAzureTenantId`). Undefined when the
  * workspace does not say.
  */
-export async function discoverTenant(cfg: ResolvedAuthConfig): Promise<string | undefined> {
+export async function discoverTenant(cfg: ResolvedAuthConfig, signal?: AbortSignal): Promise<string | undefined> {
   if (cfg.azureTenantId !== undefined) return cfg.azureTenantId;
   try {
-    const res = await httpExchange("Azure tenant discovery", `${cfg.host}/aad/auth`, { timeoutMs: 10_000 });
+    const res = await httpExchange("Azure tenant discovery", `${cfg.host}/aad/auth`, { timeoutMs: 10_000, signal });
     const location = res.headers.location;
     const url = new URL(Array.isArray(location) ? location[0] : (location ?? ""));
     const tenant = url.pathname.split("/")[1];
     return tenant ? tenant : undefined;
   } catch {
+    if (signal?.aborted) throw cancelled(signal);
     return undefined;
   }
 }
@@ -116,19 +117,20 @@ export async function azureSource(
   method: string,
   cfg: ResolvedAuthConfig,
   ctx: StrategyContext,
+  signal: AbortSignal | undefined,
   identity: ReadonlyArray<string | undefined>,
-  fetch: (resource: string) => Promise<Token>,
+  fetch: (resource: string, signal: AbortSignal) => Promise<Token>,
 ): Promise<HeaderSource> {
-  const cacheFor = (resource: string): TokenCache => sharedTokenCache(identityKey(method, [...identity, resource]), () => fetch(resource), AZURE_REFRESH_MARGIN_MS);
+  const cacheFor = (resource: string): TokenCache => sharedTokenCache(identityKey(method, [...identity, resource]), (s) => fetch(resource, s), AZURE_REFRESH_MARGIN_MS);
   const inner = cacheFor(azureAppId(cfg));
-  await inner.get();
-  const management = await optionalToken(cacheFor(managementResource(cfg)), (e) =>
+  await inner.get(signal);
+  const management = await optionalToken(cacheFor(managementResource(cfg)), signal, (e) =>
     ctx.log(`${method}: no Azure service management token (${e.message}); requests go without ${MANAGEMENT_HEADER} for the rest of this process`),
   );
-  const extra = async (): Promise<Record<string, string>> => {
+  const extra = async (s?: AbortSignal): Promise<Record<string, string>> => {
     const h: Record<string, string> = {};
     if (cfg.azureWorkspaceResourceId !== undefined) h["X-Databricks-Azure-Workspace-Resource-Id"] = cfg.azureWorkspaceResourceId;
-    if (management) h[MANAGEMENT_HEADER] = (await management.get()).accessToken;
+    if (management) h[MANAGEMENT_HEADER] = (await management.get(s)).accessToken;
     return h;
   };
   return bearerSource(inner, extra, () => management?.invalidate());

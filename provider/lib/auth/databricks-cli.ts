@@ -1,7 +1,7 @@
 // databricks-cli: user-to-machine OAuth tokens from the Databricks CLI's login
 // (`databricks auth login`), read with `databricks auth token --profile <p>` or `--host <h>`
 // (Go SDK cli_token_source.go: the profile when one is selected, else the host).
-import { findExecutable, firstLine, runTool } from "./exec";
+import { findExecutable, firstLine, toolOutcome, toolSession } from "./exec";
 import { AuthTokenError } from "./http";
 import { registerSecret } from "./redact";
 import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
@@ -38,10 +38,13 @@ export function parseCliExpiry(text: unknown): number | undefined {
   return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], ms).getTime();
 }
 
-async function cliToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, cli: string): Promise<Token> {
+async function cliToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, cli: string, signal: AbortSignal): Promise<Token> {
   const args = ["auth", "token", ...selector(cfg)];
   const shown = `databricks ${args.join(" ")}`;
-  const res = await runTool(cli, args, ctx.env);
+  const res = await toolSession(ctx, signal)(cli, args);
+  if (res.timedOut) {
+    throw new AuthTokenError(`\`${shown}\` ${toolOutcome(res)} without an answer; check that it prints a token in a terminal (it may be waiting for the network or for input)`, { retryable: false });
+  }
   if (res.code !== 0) {
     const why = firstLine(res.stderr) || `exit code ${res.code}`;
     throw new AuthTokenError(`\`${shown}\` failed: ${why}. Sign in again: run \`${loginCommand(cfg)}\``, { retryable: false });
@@ -73,13 +76,12 @@ export const databricksCliStrategy: CredentialStrategy = {
     }
     return undefined;
   },
-  async configure(cfg, ctx) {
+  async configure(cfg, ctx, signal) {
     const cli = findExecutable(cliName(cfg), ctx.env) as string;
     // The login the CLI answers from: its executable, home (its token cache), config file (a profile's host) and the selector.
     const identity = [cli, ctx.env.HOME, ctx.env.DATABRICKS_CONFIG_FILE, cfg.configFile, cfg.host, ...selector(cfg)];
-    const cache = sharedTokenCache(identityKey("databricks-cli", identity), () => cliToken(cfg, ctx, cli));
-    const source = bearerSource(cache);
-    await source.headers();
-    return source;
+    const cache = sharedTokenCache(identityKey("databricks-cli", identity), (s) => cliToken(cfg, ctx, cli, s));
+    await cache.get(signal);
+    return bearerSource(cache);
   },
 };

@@ -24,14 +24,20 @@ export const GCP_SA_HEADER = "X-Databricks-GCP-SA-Access-Token";
  * per identity and process (./token-cache.ts optionalToken); a later failure to refresh it also
  * leaves it out from then on. Either is said once, through ctx.log.
  */
-export async function gcpAccessTokenHeader(method: string, platform: TokenCache, ctx: StrategyContext): Promise<() => Promise<Record<string, string>>> {
+export async function gcpAccessTokenHeader(
+  method: string,
+  platform: TokenCache,
+  ctx: StrategyContext,
+  signal: AbortSignal | undefined,
+): Promise<(signal?: AbortSignal) => Promise<Record<string, string>>> {
   const unavailable = (e: Error): void => ctx.log(`${method}: ${e.message}; requests go without ${GCP_SA_HEADER} for the rest of this process`);
-  await optionalToken(platform, unavailable);
-  return async (): Promise<Record<string, string>> => {
+  await optionalToken(platform, signal, unavailable);
+  return async (s): Promise<Record<string, string>> => {
     if (!hasOptionalToken(platform)) return {};
     try {
-      return { [GCP_SA_HEADER]: (await platform.get()).accessToken };
+      return { [GCP_SA_HEADER]: (await platform.get(s)).accessToken };
     } catch (e) {
+      if (s?.aborted) throw e;
       if (dropOptionalToken(platform)) unavailable(e as Error);
       return {};
     }

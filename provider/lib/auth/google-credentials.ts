@@ -15,7 +15,7 @@ export const googleCredentialsStrategy: CredentialStrategy = {
     if (!isGcp(cfg)) return NOT_GCP;
     return undefined;
   },
-  async configure(cfg, ctx) {
+  async configure(cfg, ctx, signal) {
     const source = cfg.sources.googleCredentials ? ` from ${cfg.sources.googleCredentials}` : "";
     const key = readGoogleCredentials(cfg.googleCredentials as string, source);
     if (key.type !== "service_account") {
@@ -23,9 +23,9 @@ export const googleCredentialsStrategy: CredentialStrategy = {
     }
     // The key itself is the identity: another key of the same account may be revoked.
     const id = [key.client_email, key.token_uri, key.private_key];
-    const inner = sharedTokenCache(identityKey("google-credentials", [...id, cfg.host]), () => serviceAccountIdToken(key, cfg.host));
-    const platform = sharedTokenCache(identityKey("google-credentials", [...id, "access"]), () => serviceAccountAccessToken(key));
-    await inner.get();
-    return bearerSource(inner, await gcpAccessTokenHeader("google-credentials", platform, ctx));
+    const inner = sharedTokenCache(identityKey("google-credentials", [...id, cfg.host]), (s) => serviceAccountIdToken(key, cfg.host, s));
+    const platform = sharedTokenCache(identityKey("google-credentials", [...id, "access"]), (s) => serviceAccountAccessToken(key, s));
+    await inner.get(signal);
+    return bearerSource(inner, await gcpAccessTokenHeader("google-credentials", platform, ctx, signal));
   },
 };

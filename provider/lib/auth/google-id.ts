@@ -16,19 +16,19 @@ export const googleIdStrategy: CredentialStrategy = {
     if (!isGcp(cfg)) return NOT_GCP;
     return undefined;
   },
-  async configure(cfg, ctx) {
+  async configure(cfg, ctx, signal) {
     const sa = cfg.googleServiceAccount as string;
     // Whose Application Default Credentials impersonate: wherever Google's libraries would find them.
     const where = applicationDefaultLocations(ctx);
-    const adc = sharedTokenCache(identityKey("google-id", ["adc", where.explicit, where.wellKnown, where.metadataHost]), async () => (await applicationDefaultAccessToken(ctx)).token);
+    const adc = sharedTokenCache(identityKey("google-id", ["adc", where.explicit, where.wellKnown, where.metadataHost]), async (s) => (await applicationDefaultAccessToken(ctx, s)).token);
     const id = ["impersonated", sa, iamEndpoint(ctx), where.explicit, where.wellKnown, where.metadataHost];
-    const inner = sharedTokenCache(identityKey("google-id", [...id, cfg.host]), async () =>
-      impersonate(ctx, (await adc.get()).accessToken, sa, "generateIdToken", { audience: cfg.host, includeEmail: true }),
+    const inner = sharedTokenCache(identityKey("google-id", [...id, cfg.host]), async (s) =>
+      impersonate(ctx, (await adc.get(s)).accessToken, sa, "generateIdToken", { audience: cfg.host, includeEmail: true }, s),
     );
-    const platform = sharedTokenCache(identityKey("google-id", [...id, "access"]), async () =>
-      impersonate(ctx, (await adc.get()).accessToken, sa, "generateAccessToken", { scope: CLOUD_PLATFORM_SCOPES }),
+    const platform = sharedTokenCache(identityKey("google-id", [...id, "access"]), async (s) =>
+      impersonate(ctx, (await adc.get(s)).accessToken, sa, "generateAccessToken", { scope: CLOUD_PLATFORM_SCOPES }, s),
     );
-    await inner.get();
-    return bearerSource(inner, await gcpAccessTokenHeader("google-id", platform, ctx), () => adc.invalidate());
+    await inner.get(signal);
+    return bearerSource(inner, await gcpAccessTokenHeader("google-id", platform, ctx, signal), () => adc.invalidate());
   },
 };

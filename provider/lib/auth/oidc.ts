@@ -49,16 +49,21 @@ const JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
  * Databricks token at the workspace's token endpoint. `clientId` is the service principal's
  * application id (empty for account-wide federation policies).
  */
-export async function exchangeIdToken(what: string, endpoint: string, idToken: string, clientId: string | undefined): Promise<Token> {
+export async function exchangeIdToken(what: string, endpoint: string, idToken: string, clientId: string | undefined, signal?: AbortSignal): Promise<Token> {
   registerSecret(idToken);
   const started = Date.now();
-  const answer = await postForm(what, endpoint, {
-    grant_type: TOKEN_EXCHANGE,
-    subject_token: idToken,
-    subject_token_type: JWT_TOKEN_TYPE,
-    scope: "all-apis",
-    client_id: clientId,
-  });
+  const answer = await postForm(
+    what,
+    endpoint,
+    {
+      grant_type: TOKEN_EXCHANGE,
+      subject_token: idToken,
+      subject_token_type: JWT_TOKEN_TYPE,
+      scope: "all-apis",
+      client_id: clientId,
+    },
+    { signal },
+  );
   assertOk(what, answer, "check the service principal's federation policy: issuer, audience and subject must match the ID token");
   const accessToken = field(what, answer, "access_token");
   registerSecret(accessToken);
@@ -76,16 +81,16 @@ export async function federatedSource(
   cfg: ResolvedAuthConfig,
   name: string,
   idTokenSource: ReadonlyArray<string | undefined>,
-  idToken: (audience: string) => Promise<string>,
+  idToken: (audience: string, signal: AbortSignal) => Promise<string>,
+  signal: AbortSignal | undefined,
 ): Promise<HeaderSource> {
   const host = cfg.host;
-  const cache = sharedTokenCache(identityKey(name, [host, cfg.clientId, cfg.audience, ...idTokenSource]), async () => {
+  const cache = sharedTokenCache(identityKey(name, [host, cfg.clientId, cfg.audience, ...idTokenSource]), async (s) => {
     const endpoint = await tokenEndpointFor(host);
-    const token = await idToken(cfg.audience ?? endpoint);
+    const token = await idToken(cfg.audience ?? endpoint, s);
     const who = cfg.clientId !== undefined ? `service principal "${cfg.clientId}"` : "account-wide federation";
-    return exchangeIdToken(`cannot exchange the ${name} ID token for a Databricks token (${who}) at ${endpoint}`, endpoint, token, cfg.clientId);
+    return exchangeIdToken(`cannot exchange the ${name} ID token for a Databricks token (${who}) at ${endpoint}`, endpoint, token, cfg.clientId, s);
   });
-  const source = bearerSource(cache);
-  await source.headers();
-  return source;
+  await cache.get(signal);
+  return bearerSource(cache);
 }

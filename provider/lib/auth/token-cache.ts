@@ -3,12 +3,16 @@
 // token is fetched once, not once per resource.
 import { createHmac, randomBytes } from "node:crypto";
 import { registerSecret } from "./redact";
+import { SharedWork } from "./shared-work";
 
 export interface Token {
   accessToken: string;
   /** Epoch ms; undefined = no known expiry (refreshed only after a 401). */
   expiresAt?: number;
 }
+
+/** Gets a new token. `signal` aborts when nobody waits for it any more (stop the CLI or request). */
+export type FetchToken = (signal: AbortSignal) => Promise<Token>;
 
 /** Refresh margin: 60 s, or 10 % of the lifetime for short-lived tokens. */
 export function refreshMarginMs(lifetimeMs: number): number {
@@ -21,53 +25,47 @@ const HARD_MARGIN_MS = 5_000;
 export class TokenCache {
   private token?: Token;
   private refreshAt = 0;
-  private inflight?: Promise<Token>;
+  private readonly refreshing: SharedWork<Token>;
 
   /** `minMarginMs`: refresh at least this early (Azure rejects tokens with < 30 s left: 40 s). */
   constructor(
-    private readonly fetchToken: () => Promise<Token>,
+    fetchToken: FetchToken,
     private readonly minMarginMs = 0,
-  ) {}
+  ) {
+    this.refreshing = new SharedWork(async (signal) => {
+      const started = Date.now();
+      const t = await fetchToken(signal);
+      registerSecret(t.accessToken);
+      this.token = t;
+      if (t.expiresAt === undefined) this.refreshAt = Number.POSITIVE_INFINITY;
+      else {
+        const lifetime = Math.max(0, t.expiresAt - started);
+        this.refreshAt = t.expiresAt - Math.max(refreshMarginMs(lifetime), this.minMarginMs);
+      }
+      return t;
+    });
+  }
 
-  /** A token valid now: the cached one, or a refreshed one (one refresh in flight for all callers). */
-  async get(): Promise<Token> {
+  /**
+   * A token valid now: the cached one, or a refreshed one (one refresh in flight for all callers).
+   * Waiting stops when `signal` aborts (the caller's deadline).
+   */
+  async get(signal?: AbortSignal): Promise<Token> {
     const now = Date.now();
     const t = this.token;
     if (t && now < this.refreshAt) return t;
     if (t && (t.expiresAt === undefined || now < t.expiresAt - HARD_MARGIN_MS)) {
       // Stale but still valid: refresh in the background and use the current token meanwhile.
-      this.refresh().catch(() => undefined);
+      this.refreshing.wait().catch(() => undefined);
       return t;
     }
-    return this.refresh();
+    return this.refreshing.wait(signal);
   }
 
   /** Drop the cached token (after a 401): the next get() fetches a new one. */
   invalidate(): void {
     this.token = undefined;
     this.refreshAt = 0;
-  }
-
-  private refresh(): Promise<Token> {
-    if (!this.inflight) {
-      const started = Date.now();
-      const inflight = this.fetchToken()
-        .then((t) => {
-          registerSecret(t.accessToken);
-          this.token = t;
-          if (t.expiresAt === undefined) this.refreshAt = Number.POSITIVE_INFINITY;
-          else {
-            const lifetime = Math.max(0, t.expiresAt - started);
-            this.refreshAt = t.expiresAt - Math.max(refreshMarginMs(lifetime), this.minMarginMs);
-          }
-          return t;
-        })
-        .finally(() => {
-          if (this.inflight === inflight) this.inflight = undefined;
-        });
-      this.inflight = inflight;
-    }
-    return this.inflight;
   }
 }
 
@@ -89,7 +87,7 @@ export function identityKey(method: string, parts: ReadonlyArray<string | undefi
 }
 
 /** The process-wide cache for one identity (`key` from identityKey()). */
-export function sharedTokenCache(key: string, fetchToken: () => Promise<Token>, minMarginMs = 0): TokenCache {
+export function sharedTokenCache(key: string, fetchToken: FetchToken, minMarginMs = 0): TokenCache {
   let c = caches.get(key);
   if (!c) {
     c = new TokenCache(fetchToken, minMarginMs);
@@ -118,14 +116,16 @@ const optional = new WeakMap<TokenCache, boolean>();
  * out for the rest of the process instead of being asked for again before every request (the Go SDK
  * decides the same way, once, when it configures azure-cli).
  */
-export async function optionalToken(cache: TokenCache, unavailable: (e: Error) => void): Promise<TokenCache | undefined> {
+export async function optionalToken(cache: TokenCache, signal: AbortSignal | undefined, unavailable: (e: Error) => void): Promise<TokenCache | undefined> {
   const known = optional.get(cache);
   if (known !== undefined) return known ? cache : undefined;
   try {
-    await cache.get();
+    await cache.get(signal);
     optional.set(cache, true);
     return cache;
   } catch (e) {
+    // The caller's deadline says nothing about the token: decide another time.
+    if (signal?.aborted) throw e;
     if (!optional.has(cache)) {
       optional.set(cache, false);
       unavailable(e as Error);
