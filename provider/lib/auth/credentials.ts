@@ -13,7 +13,7 @@ import type { CredentialStrategy, HeaderSource, StrategyContext } from "./strate
 import { clearTokenCaches } from "./token-cache";
 import { patStrategy } from "./pat";
 import { oauthM2mStrategy } from "./oauth-m2m";
-import { databricksCliStrategy } from "./databricks-cli";
+import { clearCliVersions, databricksCliStrategy } from "./databricks-cli";
 import { githubOidcStrategy } from "./github-oidc";
 import { envOidcStrategy } from "./env-oidc";
 import { fileOidcStrategy } from "./file-oidc";
@@ -173,8 +173,9 @@ async function withinDeadline<T>(deadline: number | undefined, method: () => str
   }
 }
 
-/** Test hook: forget every cached token and discovered endpoint. */
+/** Test hook: forget every cached token, discovered endpoint and CLI version. */
 export function clearTokenCache(): void {
   clearTokenCaches();
   clearDiscoveryCache();
+  clearCliVersions();
 }

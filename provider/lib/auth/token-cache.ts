@@ -11,8 +11,11 @@ export interface Token {
   expiresAt?: number;
 }
 
-/** Gets a new token. `signal` aborts when nobody waits for it any more (stop the CLI or request). */
-export type FetchToken = (signal: AbortSignal) => Promise<Token>;
+/**
+ * Gets a new token. `signal` aborts when nobody waits for it any more (stop the CLI or request);
+ * `rejected` is the token the workspace has just refused (after a 401), if that is why it is asked.
+ */
+export type FetchToken = (signal: AbortSignal, rejected: string | undefined) => Promise<Token>;
 
 /** Refresh margin: 60 s, or 10 % of the lifetime for short-lived tokens. */
 export function refreshMarginMs(lifetimeMs: number): number {
@@ -25,6 +28,7 @@ const HARD_MARGIN_MS = 5_000;
 export class TokenCache {
   private token?: Token;
   private refreshAt = 0;
+  private rejected?: string;
   private readonly refreshing: SharedWork<Token>;
 
   /** `minMarginMs`: refresh at least this early (Azure rejects tokens with < 30 s left: 40 s). */
@@ -34,15 +38,21 @@ export class TokenCache {
   ) {
     this.refreshing = new SharedWork(async (signal) => {
       const started = Date.now();
-      const t = await fetchToken(signal);
-      registerSecret(t.accessToken);
-      this.token = t;
-      if (t.expiresAt === undefined) this.refreshAt = Number.POSITIVE_INFINITY;
-      else {
-        const lifetime = Math.max(0, t.expiresAt - started);
-        this.refreshAt = t.expiresAt - Math.max(refreshMarginMs(lifetime), this.minMarginMs);
+      const rejected = this.rejected;
+      try {
+        const t = await fetchToken(signal, rejected);
+        registerSecret(t.accessToken);
+        this.token = t;
+        if (t.expiresAt === undefined) this.refreshAt = Number.POSITIVE_INFINITY;
+        else {
+          const lifetime = Math.max(0, t.expiresAt - started);
+          this.refreshAt = t.expiresAt - Math.max(refreshMarginMs(lifetime), this.minMarginMs);
+        }
+        return t;
+      } finally {
+        // Told once: a fetch that ran to its end answered it (a cancelled one did not).
+        if (this.rejected === rejected && !signal.aborted) this.rejected = undefined;
       }
-      return t;
     });
   }
 
@@ -64,6 +74,7 @@ export class TokenCache {
 
   /** Drop the cached token (after a 401): the next get() fetches a new one. */
   invalidate(): void {
+    if (this.token) this.rejected = this.token.accessToken;
     this.token = undefined;
     this.refreshAt = 0;
   }
