@@ -123,7 +123,7 @@ function assertSameWorkspace(olds: Record<string, unknown>, c: GenieClient): voi
 }
 
 /** Field-level differences between the declared spec and the outputs in state (or read from the API). */
-export function specChanges(spec: SpaceSpec, state: SpaceState): string[] {
+function specChanges(spec: SpaceSpec, state: SpaceState): string[] {
   const changed: string[] = [];
   if (spec.title !== state.title) changed.push("title");
   if (spec.warehouseId !== state.warehouseId) changed.push("warehouseId");
@@ -431,7 +431,7 @@ function errorText(err: unknown): string {
  * error gets the same next step the CLI prints (`fix: …`), and every message (init-error reasons
  * included) is scrubbed of any live credential, whatever a server echoed into it.
  */
-export function withNextSteps<M extends Record<string, (...args: never[]) => Promise<unknown>>>(methods: M): M {
+function withNextSteps<M extends Record<string, (...args: never[]) => Promise<unknown>>>(methods: M): M {
   const wrapped: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(methods)) {
     wrapped[name] = (...args: never[]) =>
