@@ -231,9 +231,13 @@ export class ApiCaller {
 
     let authHeaders: Record<string, string>;
     try {
-      authHeaders = this.credentials.headers ? await this.credentials.headers() : { authorization: await this.credentials.authorization() };
+      // Getting a credential (a CLI, a token endpoint) counts against the operation's deadline too.
+      const bound = { deadline: spec.deadline };
+      authHeaders = this.credentials.headers ? await this.credentials.headers(bound) : { authorization: await this.credentials.authorization(bound) };
     } catch (e) {
-      const err = e as { message?: string; retryable?: boolean; status?: number };
+      this.limiter.release(permit);
+      const err = e as { message?: string; retryable?: boolean; status?: number; deadlineExceeded?: boolean };
+      if (err.deadlineExceeded) throw deadlineError(`getting credentials: ${redactSecrets(err.message ?? "")}`);
       const transient = err.retryable === true;
       const failure = new GenieApiError({
         ...base,
@@ -241,7 +245,6 @@ export class ApiCaller {
         apiMessage: redactSecrets(err.message ?? "cannot obtain credentials"),
       });
       notSent.add(failure);
-      this.limiter.release(permit);
       throw failure;
     }
 
