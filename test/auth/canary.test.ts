@@ -13,7 +13,12 @@ import { startEmulator, startIdentityEmulator, type EmulatorHandle, type Identit
 import { captureProgram, Engine, ProviderHost } from "../../provider/tools/harness";
 import { basicForms, credentialForms, FAKE_BIN, NODE_DIR, ROOT, runCli, scratchHome } from "./cli-process";
 
-/** A "workspace", token endpoint, IdP — anything — that answers 401 with all it received. */
+/**
+ * A "workspace", token endpoint, IdP — anything — that answers 401 with all it received: in its
+ * message, in its error code and in its request-id header; or, in "html" mode, a 400 page that
+ * echoes the credential after 180 characters of padding (where a 200-character excerpt cuts it).
+ */
+let echoMode: "json" | "html" = "json";
 async function startEcho(): Promise<{ url: string; received: string[]; close: () => Promise<void> }> {
   const received: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -22,8 +27,15 @@ async function startEcho(): Promise<{ url: string; received: string[]; close: ()
     req.on("end", () => {
       const echo = `${req.method} ${req.url} headers=${JSON.stringify(req.headers)} body=${Buffer.concat(chunks).toString("utf8")}`;
       received.push(echo);
-      const body = JSON.stringify({ error_code: "UNAUTHENTICATED", message: `rejected: ${echo}`, error: "invalid_client", error_description: `rejected: ${echo}` });
-      res.writeHead(401, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      const credential = String(req.headers.authorization ?? "").replace(/^\S+\s+/, "");
+      if (echoMode === "html") {
+        const page = `<html><body><p>${"x".repeat(180)} you sent ${credential}</p><p>${echo}</p></body></html>`;
+        res.writeHead(400, { "content-type": "text/html", "x-request-id": credential.replace(/[^\x21-\x7e]/g, "_") });
+        res.end(page);
+        return;
+      }
+      const body = JSON.stringify({ error_code: `UNAUTHENTICATED ${credential}`, message: `rejected: ${echo}`, error: "invalid_client", error_description: `rejected: ${echo}` });
+      res.writeHead(401, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-request-id": credential.replace(/[^\x21-\x7e]/g, "_") || "none" });
       res.end(body);
     });
   });
@@ -168,11 +180,17 @@ describe("the provider host, a GenieSpace create against an echoing server", () 
   });
   afterAll(async () => emulator.close());
 
+  afterEach(() => {
+    echoMode = "json";
+  });
+
   test.each([
-    ["pat", { "databricks:token": CANARY.token }],
-    ["oauth-m2m", { "databricks:clientId": CLIENT_ID, "databricks:clientSecret": CANARY.clientSecret }],
-  ])("%s: no credential form in step errors, state, outputs or host logs", async (_method, credentials) => {
+    ["pat", "json", { "databricks:token": CANARY.token }],
+    ["oauth-m2m", "json", { "databricks:clientId": CLIENT_ID, "databricks:clientSecret": CANARY.clientSecret }],
+    ["pat", "html", { "databricks:token": CANARY.token }],
+  ] as const)("%s, echoed as %s (message, error code, request id, a long page): no credential form in step errors, state, outputs or host logs", async (_method, mode, credentials) => {
     echo.received.length = 0;
+    echoMode = mode;
     const config = { "databricks:host": echo.url, ...credentials };
     const host = await ProviderHost.start({ cwd: ROOT, config, env: { DATABRICKS_CONFIG_FILE: path.join(home, "none.cfg"), HOME: home } });
     try {
@@ -186,10 +204,12 @@ describe("the provider host, a GenieSpace create against an echoing server", () 
       const up = await engine.up(resources);
       expect(up.failed).toBe(1);
       const error = up.steps[0].error ?? "";
-      expect(error).toMatch(/401|rejected|invalid_client/);
+      expect(error).toMatch(mode === "html" ? /400/ : /401|rejected|invalid_client/);
       expect(echo.received.length).toBeGreaterThan(0);
       const everything = [error, JSON.stringify(up), engine.stateJson(), JSON.stringify(resources), host.stderr.join("\n")].join("\n");
       assertClean(everything);
+      // Not even the first characters of one, as a cut excerpt would leave them.
+      for (const canary of Object.values(CANARY)) expect(everything).not.toContain(canary.slice(0, 16));
     } finally {
       await host.close();
     }

@@ -78,7 +78,10 @@ async function providerRound(name, n, { faults, config: extra = {}, interrupt })
       state = engine.state();
       await host.close();
       runs.push({ run, failed: result.failed, posts: posts() - before, inState: state.length, killed });
-      if (run === 1 && interrupt) await until(() => emulator.spaces.list().length >= posts()); // let the server finish what it received
+      // The next run starts once the server has finished what it received, as a re-run does in
+      // practice (minutes later). A commit later than that re-run's title check is the limitation
+      // docs/reliability.md states; this benchmark does not model it.
+      if (run === 1) await until(() => emulator.spaces.list().length >= posts());
       if (run === 1) emulator.setFaults([]);
       if (result.failed === 0 && state.length === n) break;
     }

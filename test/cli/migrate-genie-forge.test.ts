@@ -201,6 +201,15 @@ describe("migrate-genie-forge", () => {
     expect(again.report.notCarried.join("\n")).toMatch(/no genie-forge state at .*: no space is adopted/);
   });
 
+  test("what the loader maps for the API (a join_type INNER the API cannot store) is reported with file and line, per environment", async () => {
+    const file = path.join(forge, "conf", "spaces", "sales_analytics.yaml");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("join_type: MANY_TO_ONE", "join_type: INNER"));
+    const { report } = await migrate({ environments: ["dev"] });
+    expect(report.written).toBe(true);
+    const line = report.notCarried.find((l) => /join_type/.test(l));
+    expect(line).toMatch(/^dev: spaces\/sales_analytics\.yaml:\d+:\d+ .*join_type.*INNER/);
+  });
+
   test("a folder that is not a genie-forge project: exit 2 and what --project must point at", async () => {
     const io = bufferIo();
     expect(await runMigrateGenieForge({ project, projectDir: project }, io)).toBe(2);

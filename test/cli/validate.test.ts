@@ -135,7 +135,7 @@ describe("validate, run as a process", () => {
 
   test("with a broken file, the valid spaces are still listed, then every problem, then a summary", () => {
     fs.writeFileSync(path.join(project, "spaces", "broken.yaml"), BAD);
-    fs.writeFileSync(path.join(project, "spaces", "more.yaml"), GOOD.replace("name: sales", "name: more"));
+    fs.writeFileSync(path.join(project, "spaces", "more.yaml"), GOOD.replace("name: sales", "name: more").replace("title: Sales", "title: More sales"));
     const r = cli(project, "validate", "spaces", "--stack", "dev");
     expect(r.status).toBe(1);
     expect(r.out).toBe("ok  more  (spaces/more.yaml)\nok  sales  (spaces/sales.yaml)\n");

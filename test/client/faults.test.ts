@@ -10,6 +10,7 @@ import {
   isServerError,
   isTimeout,
   isUnauthenticated,
+  rateLimiterFor,
   SpaceTitleTakenError,
 } from "../../provider/lib/client";
 import { spaceRecord, startScriptedServer, type Handler, type Reply, type ScriptedServer } from "./scripted-server";
@@ -78,6 +79,33 @@ describe("429 rate limiting", () => {
     await client.getSpace(ID);
     // HTTP dates have 1 s resolution: the wait is between 1 and 2 s.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  test("when the server is full, holds every client of the host for Retry-After, not only those refused", async () => {
+    let refusals = 0;
+    let full!: () => void;
+    const serverFull = new Promise<void>((resolve) => (full = resolve));
+    const { client } = await serve(sequence([r429({ "retry-after": "1" }), r429({ "retry-after": "1" }), r429({ "retry-after": "1" })], ok), {
+      maxRetryDelayMs: 5000,
+      logger: (line) => line.includes("→ 429") && ++refusals === 3 && full(),
+    });
+    const other = new GenieClient({ host: server!.url, credentials: credentialsFor({ host: server!.url, authType: "pat", token: TOKEN, sources: {} }), maxRetryDelayMs: 5000 });
+    const refused = Promise.all([client.getSpace(ID), client.getSpace(ID), client.getSpace(ID)]);
+    await serverFull; // three refusals of three answers: a congestion event
+    const t0 = Date.now();
+    await other.getSpace(ID); // never refused itself, yet it waits out the server's Retry-After
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(other.stats()).toEqual({ requests: 1, retries: 0, throttled: 0 });
+    await refused;
+  });
+
+  test("a single 429 delays only its own retry: the host is neither held nor slowed down", async () => {
+    const { client } = await serve(sequence([r429({ "retry-after": "1" })], ok), { maxRetryDelayMs: 5000 });
+    const t0 = Date.now();
+    await client.getSpace(ID);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    const limiter = rateLimiterFor(server!.url, { requestsPerSecond: 1000, burst: 500 }, false);
+    expect({ holds: limiter.holds, slowdowns: limiter.slowdowns }).toEqual({ holds: 0, slowdowns: 0 });
   });
 
   test("caps Retry-After at maxRetryDelayMs", async () => {
@@ -265,6 +293,31 @@ test("a timed-out create is never sent again: lookups for its space, then an err
   expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
 });
 
+test("a lost create answer: a same-titled space that appears but is not what was sent (another warehouse) is not taken, and nothing is trashed", async () => {
+  const stranger = spaceRecord({ space_id: "d".repeat(32), title: "Sales", warehouse_id: "someone-elses-warehouse", create_time: new Date(Date.now() + 50).toISOString() });
+  let listings = 0;
+  const { server, client } = await serve(
+    (req) => {
+      if (req.method === "POST") return "reset";
+      if (isList(req)) return { status: 200, json: listings++ === 0 ? {} : { spaces: [{ ...stranger, serialized_space: undefined }] } };
+      return { status: 200, json: stranger };
+    },
+    { requestTimeoutMs: 300 },
+  );
+  const err = await client.createSpace(body).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(GenieApiError);
+  expect((err as Error).message).toMatch(new RegExp(`space ${"d".repeat(32)} \\("Sales"\\) has since appeared in the folder, but it is not what this create sent`));
+  expect(server.requests.filter((r) => r.method === "DELETE" || r.method === "POST")).toHaveLength(1);
+});
+
+test("a lost create answer whose lookups cannot finish (the deadline passes) says the outcome is unknown and the next run takes it over", async () => {
+  const { server, client } = await serve(creates([{ ...ok, delayMs: 3000 }]), { requestTimeoutMs: 5000, operationTimeoutMs: 600 });
+  const err = await client.createSpace(body).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(GenieApiError);
+  expect((err as Error).message).toMatch(/the answer to the create was lost .* not sending the create again, because the lost request may still complete\. Run again/);
+  expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+});
+
 test("a slow commit (the answer outlives the request timeout, the space appears after the first lookup) is found and returned: one POST", async () => {
   let committed = false;
   let lookupsAfterPost = 0;
@@ -355,7 +408,6 @@ test("concurrent 429s slow the shared per-host rate limiter down", async () => {
   await Promise.all([...Array(4)].map(() => other.getSpace(ID)));
   expect(client.stats().throttled).toBeGreaterThan(0);
   // Both clients talk to the same host through one limiter.
-  const { rateLimiterFor } = await import("../../provider/lib/client");
   const limiter = rateLimiterFor(server!.url, { requestsPerSecond: 500, burst: 500 }, false);
   expect(limiter.slowdowns).toBeGreaterThan(0);
 });

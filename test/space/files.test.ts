@@ -242,6 +242,23 @@ describe("errors", () => {
     expect(err.problems).toEqual([expect.objectContaining({ file: two, line: 1, path: "name", message: expect.stringContaining("already used") })]);
   });
 
+  it("rejects two spaces with one title in one folder (Genie keeps titles unique per folder), /Workspace prefix or not", async () => {
+    await write("one.yaml", "name: one\ntitle: Sales\nwarehouse_id: wh\nparent_path: /Workspace/Shared/genie/\n");
+    const two = await write("two.yaml", "name: two\ntitle: Sales\nwarehouse_id: wh\nparent_path: /Shared/genie\n");
+    await write("three.yaml", "name: three\ntitle: Sales\nwarehouse_id: wh\nparent_path: /Shared/other\n");
+    const err = await loadError(tempDir());
+    expect(err.problems).toEqual([
+      expect.objectContaining({ file: two, line: 2, path: "title", message: expect.stringMatching(/^title "Sales" is already used by space "one" .* in folder \/Shared\/genie: .*another title or parent_path$/) }),
+    ]);
+  });
+
+  it("rejects two spaces with one title and no folder (both go to the caller's home folder)", async () => {
+    await write("one.yaml", "name: one\ntitle: Sales\nwarehouse_id: wh\n");
+    await write("two.yaml", "name: two\ntitle: Sales\nwarehouse_id: wh\n");
+    const err = await loadError(tempDir());
+    expect(err.problems).toEqual([expect.objectContaining({ path: "title", message: expect.stringContaining("in the same (home) folder") })]);
+  });
+
   it("reports a name clash in file order, between the problems of the spaces around it", async () => {
     await write("a.yaml", "name: same\ntitle: A\nwarehouse_id: wh\n");
     const b = await write("b.yaml", [

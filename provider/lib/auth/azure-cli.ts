@@ -2,14 +2,14 @@
 // `az account get-access-token --resource <Azure Databricks app id> --output json [--tenant <t>]`.
 // The tenant is azure_tenant_id / ARM_TENANT_ID, else the workspace's own (discovered); a managed
 // identity signed in to az gets no --tenant (Go SDK auth_azure_cli.go).
-import { AZURE_REFRESH_MARGIN_MS, NOT_AZURE, azureAppId, azureHeaders, discoverTenant, isAzure, managementResource } from "./azure";
+import { NOT_AZURE, azureSource, discoverTenant, isAzure } from "./azure";
 import type { ResolvedAuthConfig } from "./config";
 import { parseCliExpiry } from "./databricks-cli";
-import { findExecutable, firstLine, runTool } from "./exec";
+import { findExecutable, firstLine, toolOutcome, toolSession, type ToolResult } from "./exec";
 import { AuthTokenError } from "./http";
 import { registerSecret } from "./redact";
-import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
-import { sharedTokenCache, type Token } from "./token-cache";
+import type { CredentialStrategy, StrategyContext } from "./strategy";
+import type { Token } from "./token-cache";
 
 const INSTALL = "https://learn.microsoft.com/cli/azure/install-azure-cli";
 
@@ -27,8 +27,11 @@ interface AzAccount {
   user?: { name?: string; type?: string };
 }
 
-async function azToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, az: string, resource: string, tenant: string | undefined): Promise<Token> {
-  const account = await runTool(az, ["account", "show", "--output", "json"], ctx.env);
+/** A token for `resource` from the Azure CLI: its commands share one time budget (./exec.ts toolSession). */
+async function azToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, az: string, resource: string, tenant: string | undefined, signal: AbortSignal): Promise<Token> {
+  const run = toolSession(ctx, signal);
+  const account = await run(az, ["account", "show", "--output", "json"]);
+  if (account.timedOut) throw new AuthTokenError(`\`az account show\` ${toolOutcome(account)}; check that the Azure CLI answers in a terminal`, { retryable: false });
   if (account.code !== 0) {
     throw new AuthTokenError(`the Azure CLI is not signed in (${firstLine(account.stderr) || `exit code ${account.code}`}); ${loginHint(tenant)}`, { retryable: false });
   }
@@ -39,25 +42,23 @@ async function azToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, az: string
     // An unreadable `account show` is not fatal: the token call says what is wrong.
   }
   const isMsi = info.user?.type === "servicePrincipal" && (info.user.name === "systemAssignedIdentity" || info.user.name === "userAssignedIdentity");
-  const attempt = async (withTenant: string | undefined): Promise<{ code: number; stdout: string; stderr: string }> => {
+  const attempt = async (withTenant: string | undefined): Promise<ToolResult> => {
     const args = ["account", "get-access-token", "--resource", resource, "--output", "json"];
     if (withTenant) args.push("--tenant", withTenant);
     // Only when the tenant is not known (configured or discovered): with it, the subscription is not needed.
     const subscription = subscriptionOf(cfg.azureWorkspaceResourceId);
     if (subscription && !tenant) {
-      const bySubscription = await runTool(az, [...args, "--subscription", subscription], ctx.env);
-      if (bySubscription.code === 0) return bySubscription;
+      const bySubscription = await run(az, [...args, "--subscription", subscription]);
+      if (bySubscription.code === 0 || bySubscription.timedOut) return bySubscription;
     }
-    return runTool(az, args, ctx.env);
+    return run(az, args);
   };
   let res = await attempt(isMsi ? undefined : tenant);
-  // A federated service principal may fail with a tenant: try once without (Go SDK).
-  if (res.code !== 0 && !isMsi && tenant && info.user?.type === "servicePrincipal") res = await attempt(undefined);
+  // A federated service principal may fail with a tenant: try once without (Go SDK). Not after a timeout.
+  if (res.code !== 0 && !res.timedOut && !isMsi && tenant && info.user?.type === "servicePrincipal") res = await attempt(undefined);
   if (res.code !== 0) {
-    throw new AuthTokenError(
-      `\`az account get-access-token --resource ${resource}${tenant && !isMsi ? ` --tenant ${tenant}` : ""}\` failed: ${firstLine(res.stderr) || `exit code ${res.code}`}; ${loginHint(tenant)}`,
-      { retryable: false },
-    );
+    const next = res.timedOut ? "check that `az account get-access-token` answers in a terminal" : loginHint(tenant);
+    throw new AuthTokenError(`\`az account get-access-token --resource ${resource}${tenant && !isMsi ? ` --tenant ${tenant}` : ""}\` ${toolOutcome(res)}; ${next}`, { retryable: false });
   }
   let parsed: { accessToken?: unknown; expiresOn?: unknown; expires_on?: unknown };
   try {
@@ -81,14 +82,11 @@ export const azureCliStrategy: CredentialStrategy = {
     if (findExecutable("az", ctx.env) === undefined) return `the Azure CLI (az) was not found on PATH: install it (${INSTALL}), then run \`az login\``;
     return undefined;
   },
-  async configure(cfg, ctx) {
+  async configure(cfg, ctx, signal) {
     const az = findExecutable("az", ctx.env) as string;
-    const tenant = await discoverTenant(cfg);
-    const key = `azure-cli\u0000${az}\u0000${tenant ?? ""}\u0000${ctx.env.AZURE_CONFIG_DIR ?? ctx.env.HOME ?? ""}`;
-    const inner = sharedTokenCache(`${key}\u0000${azureAppId(cfg)}`, () => azToken(cfg, ctx, az, azureAppId(cfg), tenant), AZURE_REFRESH_MARGIN_MS);
-    const management = sharedTokenCache(`${key}\u0000${managementResource(cfg)}`, () => azToken(cfg, ctx, az, managementResource(cfg), tenant), AZURE_REFRESH_MARGIN_MS);
-    const source = bearerSource(inner, azureHeaders(cfg, management), () => management.invalidate());
-    await source.headers();
-    return source;
+    const tenant = await discoverTenant(cfg, signal);
+    // The sign-in is az's (its config dir), in a tenant; without a tenant, the subscription picks the account.
+    const identity = [az, tenant, ctx.env.AZURE_CONFIG_DIR, ctx.env.HOME, tenant ? undefined : subscriptionOf(cfg.azureWorkspaceResourceId)];
+    return azureSource("azure-cli", cfg, ctx, signal, identity, (resource, s) => azToken(cfg, ctx, az, resource, tenant, s));
   },
 };

@@ -2,23 +2,28 @@
 // at `{entra}/{tenant}/oauth2/token`, resource = the Azure Databricks application) — ARM_CLIENT_ID,
 // ARM_CLIENT_SECRET, ARM_TENANT_ID or the azure_* keys.
 import { howToSet } from "./attributes";
-import { AZURE_REFRESH_MARGIN_MS, NOT_AZURE, azureAppId, azureHeaders, entraEndpoint, isAzure, managementResource } from "./azure";
+import { NOT_AZURE, azureSource, entraEndpoint, isAzure } from "./azure";
 import type { ResolvedAuthConfig } from "./config";
 import { assertOk, field, postForm } from "./http";
 import { registerClientCredentials, registerSecret } from "./redact";
-import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
-import { expiryFromExpiresIn, sharedTokenCache, type Token } from "./token-cache";
+import type { CredentialStrategy, StrategyContext } from "./strategy";
+import { expiryFromExpiresIn, type Token } from "./token-cache";
 
-async function entraToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource: string): Promise<Token> {
+async function entraToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource: string, signal: AbortSignal): Promise<Token> {
   const endpoint = `${entraEndpoint(cfg, ctx)}${encodeURIComponent(cfg.azureTenantId ?? "")}/oauth2/token`;
   const what = `cannot get a Microsoft Entra ID token for client "${cfg.azureClientId}" in tenant ${cfg.azureTenantId} from ${endpoint}`;
   const started = Date.now();
-  const answer = await postForm(what, endpoint, {
-    grant_type: "client_credentials",
-    client_id: cfg.azureClientId,
-    client_secret: cfg.azureClientSecret,
-    resource,
-  });
+  const answer = await postForm(
+    what,
+    endpoint,
+    {
+      grant_type: "client_credentials",
+      client_id: cfg.azureClientId,
+      client_secret: cfg.azureClientSecret,
+      resource,
+    },
+    { signal },
+  );
   assertOk(what, answer, "check azure_client_id, azure_client_secret and azure_tenant_id (ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID)");
   const accessToken = field(what, answer, "access_token");
   registerSecret(accessToken);
@@ -33,13 +38,9 @@ export const azureClientSecretStrategy: CredentialStrategy = {
     if (!isAzure(cfg)) return NOT_AZURE;
     return undefined;
   },
-  async configure(cfg, ctx) {
+  configure(cfg, ctx, signal) {
     registerClientCredentials(cfg.azureClientId, cfg.azureClientSecret);
-    const key = `azure-client-secret\u0000${entraEndpoint(cfg, ctx)}\u0000${cfg.azureTenantId}\u0000${cfg.azureClientId}`;
-    const inner = sharedTokenCache(`${key}\u0000${azureAppId(cfg)}`, () => entraToken(cfg, ctx, azureAppId(cfg)), AZURE_REFRESH_MARGIN_MS);
-    const management = sharedTokenCache(`${key}\u0000${managementResource(cfg)}`, () => entraToken(cfg, ctx, managementResource(cfg)), AZURE_REFRESH_MARGIN_MS);
-    const source = bearerSource(inner, azureHeaders(cfg, management), () => management.invalidate());
-    await source.headers();
-    return source;
+    const identity = [entraEndpoint(cfg, ctx), cfg.azureTenantId, cfg.azureClientId, cfg.azureClientSecret];
+    return azureSource("azure-client-secret", cfg, ctx, signal, identity, (resource, s) => entraToken(cfg, ctx, resource, s));
   },
 };

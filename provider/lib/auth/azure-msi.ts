@@ -3,12 +3,12 @@
 // for another IMDS address — points it elsewhere (an emulator). A user-assigned identity is picked
 // with azure_client_id / ARM_CLIENT_ID.
 import { howToSet, isTrue } from "./attributes";
-import { AZURE_REFRESH_MARGIN_MS, NOT_AZURE, azureAppId, azureHeaders, isAzure, managementResource } from "./azure";
+import { NOT_AZURE, azureSource, isAzure } from "./azure";
 import type { ResolvedAuthConfig } from "./config";
 import { AuthTokenError, assertOk, field, httpExchange } from "./http";
 import { registerSecret } from "./redact";
-import { bearerSource, type CredentialStrategy, type StrategyContext } from "./strategy";
-import { expiryFromExpiresIn, sharedTokenCache, type Token } from "./token-cache";
+import type { CredentialStrategy, StrategyContext } from "./strategy";
+import { expiryFromExpiresIn, type Token } from "./token-cache";
 
 const IMDS = "http://169.254.169.254";
 const IMDS_TIMEOUT_MS = 10_000;
@@ -17,7 +17,7 @@ function imdsBase(ctx: StrategyContext): string {
   return (ctx.env.AZURE_POD_IDENTITY_AUTHORITY_HOST?.trim() || IMDS).replace(/\/+$/, "");
 }
 
-async function msiToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource: string): Promise<Token> {
+async function msiToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource: string, signal: AbortSignal): Promise<Token> {
   const url = new URL(`${imdsBase(ctx)}/metadata/identity/oauth2/token`);
   url.searchParams.set("api-version", "2018-02-01");
   url.searchParams.set("resource", resource);
@@ -25,8 +25,8 @@ async function msiToken(cfg: ResolvedAuthConfig, ctx: StrategyContext, resource:
   const who = cfg.azureClientId !== undefined ? `user-assigned identity "${cfg.azureClientId}"` : "the system-assigned identity";
   const what = `cannot get a managed identity token for ${who} from ${imdsBase(ctx)}`;
   const started = Date.now();
-  const answer = await httpExchange(what, url.toString(), { headers: { Metadata: "true" }, timeoutMs: IMDS_TIMEOUT_MS }).catch((e: unknown) => {
-    if (e instanceof AuthTokenError) {
+  const answer = await httpExchange(what, url.toString(), { headers: { Metadata: "true" }, timeoutMs: IMDS_TIMEOUT_MS, signal }).catch((e: unknown) => {
+    if (e instanceof AuthTokenError && !signal.aborted) {
       // No answer from IMDS means no managed identity here: nothing to retry.
       throw new AuthTokenError(`${e.message} — is this running on an Azure resource with a managed identity? (else unset azure_use_msi / ARM_USE_MSI)`, { retryable: false });
     }
@@ -46,12 +46,7 @@ export const azureMsiStrategy: CredentialStrategy = {
     if (!isAzure(cfg)) return NOT_AZURE;
     return undefined;
   },
-  async configure(cfg, ctx) {
-    const key = `azure-msi\u0000${imdsBase(ctx)}\u0000${cfg.azureClientId ?? ""}`;
-    const inner = sharedTokenCache(`${key}\u0000${azureAppId(cfg)}`, () => msiToken(cfg, ctx, azureAppId(cfg)), AZURE_REFRESH_MARGIN_MS);
-    const management = sharedTokenCache(`${key}\u0000${managementResource(cfg)}`, () => msiToken(cfg, ctx, managementResource(cfg)), AZURE_REFRESH_MARGIN_MS);
-    const source = bearerSource(inner, azureHeaders(cfg, management), () => management.invalidate());
-    await source.headers();
-    return source;
+  configure(cfg, ctx, signal) {
+    return azureSource("azure-msi", cfg, ctx, signal, [imdsBase(ctx), cfg.azureClientId], (resource, s) => msiToken(cfg, ctx, resource, s));
   },
 };

@@ -3,9 +3,9 @@
 // SDKs send with Azure tokens (Go SDK azure.go, oauth_visitors.go, common/environment).
 import { howToSet } from "./attributes";
 import type { ResolvedAuthConfig } from "./config";
-import { httpExchange } from "./http";
-import type { StrategyContext } from "./strategy";
-import type { TokenCache } from "./token-cache";
+import { cancelled, httpExchange } from "./http";
+import { bearerSource, type HeaderSource, type StrategyContext } from "./strategy";
+import { identityKey, optionalToken, sharedTokenCache, type TokenCache, type Token } from "./token-cache";
 
 /** The Azure Databricks first-party application: the `resource` of every Azure Databricks token. */
 export const AZURE_DATABRICKS_APP_ID = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d";
@@ -85,38 +85,53 @@ export function managementResource(cfg: ResolvedAuthConfig): string {
  * to `https://<entra>/<tenant>/oauth2/authorize` (Go SDK `loadAzureTenantId`). Undefined when the
  * workspace does not say.
  */
-export async function discoverTenant(cfg: ResolvedAuthConfig): Promise<string | undefined> {
+export async function discoverTenant(cfg: ResolvedAuthConfig, signal?: AbortSignal): Promise<string | undefined> {
   if (cfg.azureTenantId !== undefined) return cfg.azureTenantId;
   try {
-    const res = await httpExchange("Azure tenant discovery", `${cfg.host}/aad/auth`, { timeoutMs: 10_000 });
+    const res = await httpExchange("Azure tenant discovery", `${cfg.host}/aad/auth`, { timeoutMs: 10_000, signal });
     const location = res.headers.location;
     const url = new URL(Array.isArray(location) ? location[0] : (location ?? ""));
     const tenant = url.pathname.split("/")[1];
     return tenant ? tenant : undefined;
   } catch {
+    if (signal?.aborted) throw cancelled(signal);
     return undefined;
   }
 }
 
-/**
- * Headers sent with Azure tokens: the workspace resource id when configured, and the service
- * management token when there is one (the SDKs send both: Azure Databricks uses them to add a
- * service principal to the workspace on first use).
- */
-export function azureHeaders(cfg: ResolvedAuthConfig, management: TokenCache | undefined): () => Promise<Record<string, string>> {
-  return async () => {
-    const h: Record<string, string> = {};
-    if (cfg.azureWorkspaceResourceId !== undefined) h["X-Databricks-Azure-Workspace-Resource-Id"] = cfg.azureWorkspaceResourceId;
-    if (management) {
-      try {
-        h["X-Databricks-Azure-SP-Management-Token"] = (await management.get()).accessToken;
-      } catch {
-        // Optional: a user without access to the management endpoint still signs in (Go SDK azure-cli).
-      }
-    }
-    return h;
-  };
-}
+const MANAGEMENT_HEADER = "X-Databricks-Azure-SP-Management-Token";
 
 /** Azure rejects tokens with 30 s or less left: refresh at least 40 s before expiry (Go SDK). */
 export const AZURE_REFRESH_MARGIN_MS = 40_000;
+
+/**
+ * The header source of an Azure method: a token for the Azure Databricks resource (obtained now, the
+ * dry run), the workspace resource id when configured, and the service management token — which
+ * Azure Databricks uses to add a service principal to the workspace on first use — when it can be
+ * had. Whether it can is decided here, once per identity and process (./token-cache.ts
+ * optionalToken): a user without access to the management endpoint still signs in, and costs one
+ * refused call, not one per request. Once had, it is refreshed like the main token, and a failure to
+ * refresh it fails the request (Go SDK). `identity`: everything that decides which tokens `fetch` gets.
+ */
+export async function azureSource(
+  method: string,
+  cfg: ResolvedAuthConfig,
+  ctx: StrategyContext,
+  signal: AbortSignal | undefined,
+  identity: ReadonlyArray<string | undefined>,
+  fetch: (resource: string, signal: AbortSignal) => Promise<Token>,
+): Promise<HeaderSource> {
+  const cacheFor = (resource: string): TokenCache => sharedTokenCache(identityKey(method, [...identity, resource]), (s) => fetch(resource, s), AZURE_REFRESH_MARGIN_MS);
+  const inner = cacheFor(azureAppId(cfg));
+  await inner.get(signal);
+  const management = await optionalToken(cacheFor(managementResource(cfg)), signal, (e) =>
+    ctx.log(`${method}: no Azure service management token (${e.message}); requests go without ${MANAGEMENT_HEADER} for the rest of this process`),
+  );
+  const extra = async (s?: AbortSignal): Promise<Record<string, string>> => {
+    const h: Record<string, string> = {};
+    if (cfg.azureWorkspaceResourceId !== undefined) h["X-Databricks-Azure-Workspace-Resource-Id"] = cfg.azureWorkspaceResourceId;
+    if (management) h[MANAGEMENT_HEADER] = (await management.get(s)).accessToken;
+    return h;
+  };
+  return bearerSource(inner, extra, () => management?.invalidate());
+}

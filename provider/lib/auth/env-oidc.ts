@@ -18,14 +18,15 @@ export const envOidcStrategy: CredentialStrategy = {
     if (!ctx.env[name]?.trim()) return `no ID token in the environment variable ${name}${cfg.oidcTokenEnv ? ` (named by oidc_token_env${cfg.sources.oidcTokenEnv ? `, from ${cfg.sources.oidcTokenEnv}` : ""})` : " (or set oidc_token_env / DATABRICKS_OIDC_TOKEN_ENV to the variable that holds one)"}`;
     return undefined;
   },
-  configure(cfg, ctx) {
+  configure(cfg, ctx, signal) {
     const name = variableOf(cfg);
     registerSecret(ctx.env[name]);
-    return federatedSource(cfg, "env-oidc", async () => {
+    // The variable, and the ID token in it now (another environment object may hold another).
+    return federatedSource(cfg, "env-oidc", [name, ctx.env[name]?.trim()], async () => {
       const value = ctx.env[name]?.trim();
       if (!value) throw new AuthTokenError(`the environment variable ${name} holds no ID token`, { retryable: false });
       registerSecret(value);
       return value;
-    });
+    }, signal);
   },
 };

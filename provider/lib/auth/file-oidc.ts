@@ -11,9 +11,9 @@ import type { CredentialStrategy } from "./strategy";
 export const fileOidcStrategy: CredentialStrategy = {
   name: "file-oidc",
   missing: (cfg) => (cfg.databricksIdTokenFilepath === undefined ? `no ID token file: set ${howToSet("databricksIdTokenFilepath")}` : undefined),
-  configure(cfg) {
+  configure(cfg, _ctx, signal) {
     const file = cfg.databricksIdTokenFilepath as string;
-    return federatedSource(cfg, "file-oidc", async () => {
+    return federatedSource(cfg, "file-oidc", [file], async () => {
       let text: string;
       try {
         text = fs.readFileSync(file, "utf8");
@@ -28,6 +28,6 @@ export const fileOidcStrategy: CredentialStrategy = {
       if (value === "") throw new AuthTokenError(`the ID token file ${file} is empty`, { retryable: false });
       registerSecret(value);
       return value;
-    });
+    }, signal);
   },
 };

@@ -15,19 +15,19 @@ export const githubOidcStrategy: CredentialStrategy = {
     }
     return undefined;
   },
-  configure(cfg) {
+  configure(cfg, _ctx, signal) {
     const requestUrl = cfg.actionsIdTokenRequestUrl as string;
     const requestToken = cfg.actionsIdTokenRequestToken as string;
     registerSecret(requestToken);
-    return federatedSource(cfg, "github-oidc", async (audience) => {
+    return federatedSource(cfg, "github-oidc", [requestUrl, requestToken], async (audience, s) => {
       const url = new URL(requestUrl);
       url.searchParams.set("audience", audience);
       const what = `cannot get a GitHub Actions ID token from ${url.origin}${url.pathname}`;
-      const answer = await httpExchange(what, url.toString(), { headers: { authorization: `Bearer ${requestToken}` } });
+      const answer = await httpExchange(what, url.toString(), { headers: { authorization: `Bearer ${requestToken}` }, signal: s });
       assertOk(what, answer, "the job needs `permissions: id-token: write`");
       const value = field(what, answer, "value");
       registerSecret(value);
       return value;
-    });
+    }, signal);
   },
 };

@@ -6,7 +6,7 @@ import { NOT_GCP, gcpAccessTokenHeader, isGcp } from "./gcp";
 import { AuthTokenError } from "./http";
 import { readGoogleCredentials, serviceAccountAccessToken, serviceAccountIdToken } from "./google";
 import { bearerSource, type CredentialStrategy } from "./strategy";
-import { sharedTokenCache } from "./token-cache";
+import { identityKey, sharedTokenCache } from "./token-cache";
 
 export const googleCredentialsStrategy: CredentialStrategy = {
   name: "google-credentials",
@@ -15,17 +15,17 @@ export const googleCredentialsStrategy: CredentialStrategy = {
     if (!isGcp(cfg)) return NOT_GCP;
     return undefined;
   },
-  async configure(cfg) {
+  async configure(cfg, ctx, signal) {
     const source = cfg.sources.googleCredentials ? ` from ${cfg.sources.googleCredentials}` : "";
     const key = readGoogleCredentials(cfg.googleCredentials as string, source);
     if (key.type !== "service_account") {
       throw new AuthTokenError(`google_credentials${source} must be a service account key; for your own gcloud sign-in use google-id with google_service_account`, { retryable: false });
     }
-    const id = `google-credentials\u0000${key.client_email}\u0000${key.token_uri ?? ""}`;
-    const inner = sharedTokenCache(`${id}\u0000${cfg.host}`, () => serviceAccountIdToken(key, cfg.host));
-    const platform = sharedTokenCache(`${id}\u0000access`, () => serviceAccountAccessToken(key));
-    const headers = bearerSource(inner, gcpAccessTokenHeader(platform));
-    await headers.headers();
-    return headers;
+    // The key itself is the identity: another key of the same account may be revoked.
+    const id = [key.client_email, key.token_uri, key.private_key];
+    const inner = sharedTokenCache(identityKey("google-credentials", [...id, cfg.host]), (s) => serviceAccountIdToken(key, cfg.host, s));
+    const platform = sharedTokenCache(identityKey("google-credentials", [...id, "access"]), (s) => serviceAccountAccessToken(key, s));
+    await inner.get(signal);
+    return bearerSource(inner, await gcpAccessTokenHeader("google-credentials", platform, ctx, signal));
   },
 };

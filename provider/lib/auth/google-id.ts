@@ -5,9 +5,9 @@
 // X-Databricks-GCP-SA-Access-Token when obtainable.
 import { howToSet } from "./attributes";
 import { NOT_GCP, gcpAccessTokenHeader, isGcp } from "./gcp";
-import { CLOUD_PLATFORM_SCOPES, applicationDefaultAccessToken, iamEndpoint, impersonate } from "./google";
+import { CLOUD_PLATFORM_SCOPES, applicationDefaultAccessToken, applicationDefaultLocations, iamEndpoint, impersonate } from "./google";
 import { bearerSource, type CredentialStrategy } from "./strategy";
-import { sharedTokenCache } from "./token-cache";
+import { identityKey, sharedTokenCache } from "./token-cache";
 
 export const googleIdStrategy: CredentialStrategy = {
   name: "google-id",
@@ -16,22 +16,19 @@ export const googleIdStrategy: CredentialStrategy = {
     if (!isGcp(cfg)) return NOT_GCP;
     return undefined;
   },
-  async configure(cfg, ctx) {
+  async configure(cfg, ctx, signal) {
     const sa = cfg.googleServiceAccount as string;
-    const id = `google-id\u0000${sa}\u0000${iamEndpoint(ctx)}\u0000${ctx.env.GOOGLE_APPLICATION_CREDENTIALS ?? ctx.env.HOME ?? ""}`;
-    const adc = sharedTokenCache(`${id}\u0000adc`, async () => (await applicationDefaultAccessToken(ctx)).token);
-    const inner = sharedTokenCache(`${id}\u0000${cfg.host}`, async () =>
-      impersonate(ctx, (await adc.get()).accessToken, sa, "generateIdToken", { audience: cfg.host, includeEmail: true }),
+    // Whose Application Default Credentials impersonate: wherever Google's libraries would find them.
+    const where = applicationDefaultLocations(ctx);
+    const adc = sharedTokenCache(identityKey("google-id", ["adc", where.explicit, where.wellKnown, where.metadataHost]), async (s) => (await applicationDefaultAccessToken(ctx, s)).token);
+    const id = ["impersonated", sa, iamEndpoint(ctx), where.explicit, where.wellKnown, where.metadataHost];
+    const inner = sharedTokenCache(identityKey("google-id", [...id, cfg.host]), async (s) =>
+      impersonate(ctx, (await adc.get(s)).accessToken, sa, "generateIdToken", { audience: cfg.host, includeEmail: true }, s),
     );
-    const platform = sharedTokenCache(`${id}\u0000access`, async () =>
-      impersonate(ctx, (await adc.get()).accessToken, sa, "generateAccessToken", { scope: CLOUD_PLATFORM_SCOPES }),
+    const platform = sharedTokenCache(identityKey("google-id", [...id, "access"]), async (s) =>
+      impersonate(ctx, (await adc.get(s)).accessToken, sa, "generateAccessToken", { scope: CLOUD_PLATFORM_SCOPES }, s),
     );
-    const source = bearerSource(
-      inner,
-      gcpAccessTokenHeader(platform),
-      () => adc.invalidate(),
-    );
-    await source.headers();
-    return source;
+    await inner.get(signal);
+    return bearerSource(inner, await gcpAccessTokenHeader("google-id", platform, ctx, signal), () => adc.invalidate());
   },
 };

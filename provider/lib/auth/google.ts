@@ -7,7 +7,7 @@ import { createSign } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AuthTokenError, assertOk, field, httpExchange, postForm } from "./http";
+import { AuthTokenError, assertOk, cancelled, field, httpExchange, postForm } from "./http";
 import { registerClientCredentials, registerSecret } from "./redact";
 import type { StrategyContext } from "./strategy";
 import { expiryFromExpiresIn, jwtExpiry, type Token } from "./token-cache";
@@ -88,17 +88,17 @@ function assertion(key: ServiceAccountKey, claims: Record<string, unknown>): str
   return jwt;
 }
 
-async function jwtBearer(key: ServiceAccountKey, claims: Record<string, unknown>, what: string): Promise<Record<string, unknown>> {
+async function jwtBearer(key: ServiceAccountKey, claims: Record<string, unknown>, what: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
   const uri = key.token_uri ?? GOOGLE_TOKEN_URI;
-  const answer = await postForm(`${what} from ${uri}`, uri, { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: assertion(key, claims) });
+  const answer = await postForm(`${what} from ${uri}`, uri, { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: assertion(key, claims) }, { signal });
   assertOk(`${what} from ${uri}`, answer, `check that service account ${key.client_email} and its key are valid`);
   return answer.json;
 }
 
 /** An ID token for `audience`, signed by Google for the service account. */
-export async function serviceAccountIdToken(key: ServiceAccountKey, audience: string): Promise<Token> {
+export async function serviceAccountIdToken(key: ServiceAccountKey, audience: string, signal?: AbortSignal): Promise<Token> {
   const what = `cannot get a Google ID token for service account ${key.client_email}`;
-  const json = await jwtBearer(key, { target_audience: audience }, what);
+  const json = await jwtBearer(key, { target_audience: audience }, what, signal);
   const idToken = typeof json.id_token === "string" ? json.id_token : "";
   if (idToken === "") throw new AuthTokenError(`${what}: the response has no id_token`, { retryable: false });
   registerSecret(idToken);
@@ -106,10 +106,10 @@ export async function serviceAccountIdToken(key: ServiceAccountKey, audience: st
 }
 
 /** An OAuth access token for the service account (scopes: cloud-platform, compute). */
-export async function serviceAccountAccessToken(key: ServiceAccountKey): Promise<Token> {
+export async function serviceAccountAccessToken(key: ServiceAccountKey, signal?: AbortSignal): Promise<Token> {
   const started = Date.now();
   const what = `cannot get a Google access token for service account ${key.client_email}`;
-  const json = await jwtBearer(key, { scope: CLOUD_PLATFORM_SCOPES.join(" ") }, what);
+  const json = await jwtBearer(key, { scope: CLOUD_PLATFORM_SCOPES.join(" ") }, what, signal);
   const accessToken = typeof json.access_token === "string" ? json.access_token : "";
   if (accessToken === "") throw new AuthTokenError(`${what}: the response has no access_token`, { retryable: false });
   registerSecret(accessToken);
@@ -121,10 +121,18 @@ export async function serviceAccountAccessToken(key: ServiceAccountKey): Promise
  * else gcloud's application_default_credentials.json, else the metadata server (GCE_METADATA_HOST
  * overrides its address). Returns an access token of the signed-in identity.
  */
-export async function applicationDefaultAccessToken(ctx: StrategyContext): Promise<{ token: Token; source: string }> {
-  const explicit = ctx.env.GOOGLE_APPLICATION_CREDENTIALS?.trim();
+/** Where Application Default Credentials are looked for: the explicit file, gcloud's file, the metadata server. */
+export function applicationDefaultLocations(ctx: StrategyContext): { explicit?: string; wellKnown: string; metadataHost: string } {
   const configDir = ctx.env.CLOUDSDK_CONFIG?.trim() || path.join(ctx.env.HOME || os.homedir(), ".config", "gcloud");
-  const wellKnown = path.join(configDir, "application_default_credentials.json");
+  return {
+    explicit: ctx.env.GOOGLE_APPLICATION_CREDENTIALS?.trim() || undefined,
+    wellKnown: path.join(configDir, "application_default_credentials.json"),
+    metadataHost: ctx.env.GCE_METADATA_HOST?.trim() || "metadata.google.internal",
+  };
+}
+
+export async function applicationDefaultAccessToken(ctx: StrategyContext, signal?: AbortSignal): Promise<{ token: Token; source: string }> {
+  const { explicit, wellKnown, metadataHost: host } = applicationDefaultLocations(ctx);
   const file = explicit || (fs.existsSync(wellKnown) ? wellKnown : undefined);
   if (file) {
     let text: string;
@@ -134,21 +142,21 @@ export async function applicationDefaultAccessToken(ctx: StrategyContext): Promi
       throw new AuthTokenError(`cannot read Application Default Credentials ${file}: ${(e as NodeJS.ErrnoException).code ?? "unreadable"}`, { retryable: false });
     }
     const creds = parseGoogleCredentials(text, `Application Default Credentials ${file}`);
-    if (creds.type === "service_account") return { token: await serviceAccountAccessToken(creds), source: file };
+    if (creds.type === "service_account") return { token: await serviceAccountAccessToken(creds, signal), source: file };
     const uri = creds.token_uri ?? GOOGLE_TOKEN_URI;
     const what = `cannot refresh the Application Default Credentials of ${file} at ${uri}`;
     const started = Date.now();
-    const answer = await postForm(what, uri, { grant_type: "refresh_token", refresh_token: creds.refresh_token, client_id: creds.client_id, client_secret: creds.client_secret });
+    const answer = await postForm(what, uri, { grant_type: "refresh_token", refresh_token: creds.refresh_token, client_id: creds.client_id, client_secret: creds.client_secret }, { signal });
     assertOk(what, answer, "run `gcloud auth application-default login`");
     const accessToken = field(what, answer, "access_token");
     registerSecret(accessToken);
     return { token: { accessToken, expiresAt: expiryFromExpiresIn(answer.json.expires_in, started) }, source: file };
   }
-  const host = ctx.env.GCE_METADATA_HOST?.trim() || "metadata.google.internal";
   const url = `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
   const what = `no Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS is unset and ${wellKnown} does not exist) and the metadata server at ${host} did not answer; run \`gcloud auth application-default login\``;
   const started = Date.now();
-  const answer = await httpExchange(what, url, { headers: { "Metadata-Flavor": "Google" }, timeoutMs: 5_000 }).catch((e: unknown) => {
+  const answer = await httpExchange(what, url, { headers: { "Metadata-Flavor": "Google" }, timeoutMs: 5_000, signal }).catch((e: unknown) => {
+    if (signal?.aborted) throw cancelled(signal);
     // No metadata server means not on Google Cloud: nothing to retry.
     throw new AuthTokenError(`${what} (${(e as Error).message.replace(`${what}: `, "")})`, { retryable: false });
   });
@@ -173,6 +181,7 @@ export async function impersonate(
   serviceAccount: string,
   kind: "generateIdToken" | "generateAccessToken",
   body: Record<string, unknown>,
+  signal?: AbortSignal,
 ): Promise<Token> {
   const url = `${iamEndpoint(ctx)}/v1/projects/-/serviceAccounts/${encodeURIComponent(serviceAccount)}:${kind}`;
   const what = `cannot impersonate service account ${serviceAccount} (${kind}) at ${iamEndpoint(ctx)}`;
@@ -181,6 +190,7 @@ export async function impersonate(
     method: "POST",
     headers: { authorization: `Bearer ${source}`, "content-type": "application/json" },
     body: JSON.stringify(body),
+    signal,
   });
   assertOk(what, answer, `the signed-in identity needs roles/iam.serviceAccountTokenCreator on ${serviceAccount}`);
   if (kind === "generateIdToken") {

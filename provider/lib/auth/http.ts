@@ -12,12 +12,20 @@ export const TOKEN_REQUEST_TIMEOUT_MS = 30_000;
 export class AuthTokenError extends Error {
   readonly status?: number;
   readonly retryable: boolean;
-  constructor(message: string, opts: { status?: number; retryable: boolean }) {
+  /** The caller's deadline passed before a credential was had (the caller ends its operation). */
+  readonly deadlineExceeded?: boolean;
+  constructor(message: string, opts: { status?: number; retryable: boolean; deadlineExceeded?: boolean }) {
     super(redactSecrets(message));
     this.name = "AuthTokenError";
     if (opts.status !== undefined) this.status = opts.status;
     this.retryable = opts.retryable;
+    if (opts.deadlineExceeded) this.deadlineExceeded = true;
   }
+}
+
+/** Why work stopped when `signal` aborted: its reason (the caller's deadline), or a plain cancellation. */
+export function cancelled(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new AuthTokenError("cancelled: nobody waits for this credential any more", { retryable: false });
 }
 
 export interface HttpAnswer {
@@ -30,7 +38,7 @@ export interface HttpAnswer {
 export async function httpExchange(
   what: string,
   url: string,
-  init: { method?: "GET" | "POST"; headers?: Record<string, string>; body?: string; timeoutMs?: number },
+  init: { method?: "GET" | "POST"; headers?: Record<string, string>; body?: string; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<HttpAnswer> {
   const timeout = init.timeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS;
   let status: number;
@@ -43,11 +51,13 @@ export async function httpExchange(
       body: init.body,
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      signal: init.signal,
     });
     status = res.statusCode;
     headers = res.headers;
     text = await res.body.text();
   } catch (e) {
+    if (init.signal?.aborted) throw cancelled(init.signal);
     // Only the error's code/message are kept: undici error objects are never attached.
     const err = e as { code?: string; message?: string };
     throw new AuthTokenError(`${what}: connection error: ${err.code ?? ""} ${err.message ?? ""}`.replace(/\s+/g, " ").trim(), { retryable: true });
@@ -63,9 +73,9 @@ export async function httpExchange(
 }
 
 /** POST an `application/x-www-form-urlencoded` body. */
-export function postForm(what: string, url: string, form: Record<string, string | undefined>, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export function postForm(what: string, url: string, form: Record<string, string | undefined>, opts: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<HttpAnswer> {
   const body = new URLSearchParams(Object.entries(form).filter((kv): kv is [string, string] => kv[1] !== undefined)).toString();
-  return httpExchange(what, url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
+  return httpExchange(what, url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...opts.headers }, body, signal: opts.signal });
 }
 
 /** Throws an AuthTokenError for a non-2xx answer, with the server's own words (OAuth, Entra ID, Google shapes). */
@@ -81,7 +91,7 @@ export function assertOk(what: string, answer: HttpAnswer, hint?: string): void 
         ? json.message
         : err && typeof err === "object" && typeof (err as { message?: unknown }).message === "string"
           ? String((err as { message: string }).message)
-          : text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
+          : redactSecrets(text).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200); // scrubbed before the cut
   // Entra ID appends trace and correlation ids: noise for the user.
   desc = desc.split(/\s*Trace ID:/)[0];
   const fix = hint && (status === 400 || status === 401 || status === 403) ? ` (${hint})` : "";

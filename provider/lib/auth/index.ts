@@ -2,7 +2,7 @@ export { resolveAuthConfig, AuthConfigError, STACK_CONFIG_KEYS, SECRET_SETTINGS,
 export type { AuthSettings, ResolvedAuthConfig, AuthType, Attribute } from "./config";
 export { ATTRIBUTES, howToSet } from "./attributes";
 export { credentialsFor, clearTokenCache, candidateMethods, DEFAULT_ORDER } from "./credentials";
-export type { Credentials, CredentialsOptions, ResolvedCredentials } from "./credentials";
+export type { CredentialRequest, Credentials, CredentialsOptions, ResolvedCredentials } from "./credentials";
 export { AuthTokenError } from "./http";
 export { refreshMarginMs } from "./token-cache";
 export { loginCommand } from "./databricks-cli";

@@ -5,7 +5,7 @@ import { assertOk, field, postForm } from "./http";
 import { tokenEndpointFor } from "./oidc";
 import { registerClientCredentials, registerSecret } from "./redact";
 import { bearerSource, type CredentialStrategy } from "./strategy";
-import { expiryFromExpiresIn, sharedTokenCache } from "./token-cache";
+import { expiryFromExpiresIn, identityKey, sharedTokenCache } from "./token-cache";
 
 export const oauthM2mStrategy: CredentialStrategy = {
   name: "oauth-m2m",
@@ -15,25 +15,24 @@ export const oauthM2mStrategy: CredentialStrategy = {
     if (cfg.clientId === undefined) return `client secret is set but no client id: set ${howToSet("clientId")}`;
     return undefined;
   },
-  async configure(cfg) {
+  async configure(cfg, _ctx, signal) {
     const host = cfg.host;
     const clientId = cfg.clientId ?? "";
     const clientSecret = cfg.clientSecret ?? "";
     registerClientCredentials(clientId, clientSecret);
-    const cache = sharedTokenCache(`oauth-m2m\u0000${host}\u0000${clientId}`, async () => {
+    const cache = sharedTokenCache(identityKey("oauth-m2m", [host, clientId, clientSecret]), async (s) => {
       const endpoint = await tokenEndpointFor(host);
       const what = `cannot get an OAuth token for client "${clientId}" from ${endpoint}`;
       const started = Date.now();
       const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString("base64");
-      const answer = await postForm(what, endpoint, { grant_type: "client_credentials", scope: "all-apis" }, { authorization: `Basic ${basic}` });
+      const answer = await postForm(what, endpoint, { grant_type: "client_credentials", scope: "all-apis" }, { headers: { authorization: `Basic ${basic}` }, signal: s });
       assertOk(what, answer, "check the client id and client secret of the service principal");
       const accessToken = field(what, answer, "access_token");
       registerSecret(accessToken);
       // The CLI's fake OIDC server sends expires_in as a string ("3600"); real servers send a number.
       return { accessToken, expiresAt: expiryFromExpiresIn(answer.json.expires_in, started) };
     });
-    const source = bearerSource(cache);
-    await source.headers();
-    return source;
+    await cache.get(signal);
+    return bearerSource(cache);
   },
 };

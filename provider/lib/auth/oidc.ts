@@ -5,7 +5,7 @@ import { expiryFromExpiresIn, type Token } from "./token-cache";
 import type { ResolvedAuthConfig } from "./config";
 import { registerSecret } from "./redact";
 import { bearerSource, type HeaderSource } from "./strategy";
-import { sharedTokenCache } from "./token-cache";
+import { identityKey, sharedTokenCache } from "./token-cache";
 
 const tokenEndpoints = new Map<string, Promise<string>>();
 
@@ -49,16 +49,21 @@ const JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
  * Databricks token at the workspace's token endpoint. `clientId` is the service principal's
  * application id (empty for account-wide federation policies).
  */
-export async function exchangeIdToken(what: string, endpoint: string, idToken: string, clientId: string | undefined): Promise<Token> {
+export async function exchangeIdToken(what: string, endpoint: string, idToken: string, clientId: string | undefined, signal?: AbortSignal): Promise<Token> {
   registerSecret(idToken);
   const started = Date.now();
-  const answer = await postForm(what, endpoint, {
-    grant_type: TOKEN_EXCHANGE,
-    subject_token: idToken,
-    subject_token_type: JWT_TOKEN_TYPE,
-    scope: "all-apis",
-    client_id: clientId,
-  });
+  const answer = await postForm(
+    what,
+    endpoint,
+    {
+      grant_type: TOKEN_EXCHANGE,
+      subject_token: idToken,
+      subject_token_type: JWT_TOKEN_TYPE,
+      scope: "all-apis",
+      client_id: clientId,
+    },
+    { signal },
+  );
   assertOk(what, answer, "check the service principal's federation policy: issuer, audience and subject must match the ID token");
   const accessToken = field(what, answer, "access_token");
   registerSecret(accessToken);
@@ -68,21 +73,24 @@ export async function exchangeIdToken(what: string, endpoint: string, idToken: s
 /**
  * A federated credential: `idToken(audience)` gives an ID token from a trusted issuer, exchanged at
  * the workspace's token endpoint. The audience is `audience` (DATABRICKS_TOKEN_AUDIENCE) when set,
- * else the token endpoint URL (Go SDK oidc/tokensource.go for workspace hosts).
+ * else the token endpoint URL (Go SDK oidc/tokensource.go for workspace hosts). `idTokenSource`
+ * names where the ID token comes from (a variable, a file, a request URL and token): part of the
+ * identity the token is cached under.
  */
 export async function federatedSource(
   cfg: ResolvedAuthConfig,
   name: string,
-  idToken: (audience: string) => Promise<string>,
+  idTokenSource: ReadonlyArray<string | undefined>,
+  idToken: (audience: string, signal: AbortSignal) => Promise<string>,
+  signal: AbortSignal | undefined,
 ): Promise<HeaderSource> {
   const host = cfg.host;
-  const cache = sharedTokenCache(`${name}\u0000${host}\u0000${cfg.clientId ?? ""}\u0000${cfg.audience ?? ""}`, async () => {
+  const cache = sharedTokenCache(identityKey(name, [host, cfg.clientId, cfg.audience, ...idTokenSource]), async (s) => {
     const endpoint = await tokenEndpointFor(host);
-    const token = await idToken(cfg.audience ?? endpoint);
+    const token = await idToken(cfg.audience ?? endpoint, s);
     const who = cfg.clientId !== undefined ? `service principal "${cfg.clientId}"` : "account-wide federation";
-    return exchangeIdToken(`cannot exchange the ${name} ID token for a Databricks token (${who}) at ${endpoint}`, endpoint, token, cfg.clientId);
+    return exchangeIdToken(`cannot exchange the ${name} ID token for a Databricks token (${who}) at ${endpoint}`, endpoint, token, cfg.clientId, s);
   });
-  const source = bearerSource(cache);
-  await source.headers();
-  return source;
+  await cache.get(signal);
+  return bearerSource(cache);
 }

@@ -8,7 +8,7 @@ import type { Credentials } from "../auth";
 import { redactSecrets } from "../auth";
 import { parseRetryAfter, retryDelayMs } from "./backoff";
 import { GenieApiError, type GenieOperation, kindForStatus, parseErrorBody, excerpt } from "./errors";
-import { RateLimiter, rateLimiterFor } from "./rate-limiter";
+import { type Permit, RateLimiter, rateLimiterFor } from "./rate-limiter";
 import { exchange, TransportError } from "./transport";
 
 export interface ApiCallerOptions {
@@ -18,9 +18,12 @@ export interface ApiCallerOptions {
   requestTimeoutMs?: number;
   /** Per operation, across all retries (default 300 s). */
   operationTimeoutMs?: number;
-  /** Client-side token bucket per host, shared by the whole process (default 20/s). */
+  /**
+   * The budget of the per-host rate limiter shared by the whole process (default 20/s): never
+   * exceeded; when the server allows less, the limiter learns how much from its 429s.
+   */
   requestsPerSecond?: number;
-  /** Bucket size (default: half a second's worth of requestsPerSecond). */
+  /** Requests sent back-to-back after idling (default: half a second's worth of the rate). */
   burst?: number;
   /** Cap on one retry wait, Retry-After included (default 30 s). */
   maxRetryDelayMs?: number;
@@ -219,17 +222,22 @@ export class ApiCaller {
     };
 
     if (Date.now() >= spec.deadline) throw deadlineError("before sending");
+    let permit: Permit;
     try {
-      await this.limiter.acquire(spec.deadline);
+      permit = await this.limiter.acquire(spec.deadline);
     } catch {
       throw deadlineError("waiting for the client-side rate limit");
     }
 
     let authHeaders: Record<string, string>;
     try {
-      authHeaders = this.credentials.headers ? await this.credentials.headers() : { authorization: await this.credentials.authorization() };
+      // Getting a credential (a CLI, a token endpoint) counts against the operation's deadline too.
+      const bound = { deadline: spec.deadline };
+      authHeaders = this.credentials.headers ? await this.credentials.headers(bound) : { authorization: await this.credentials.authorization(bound) };
     } catch (e) {
-      const err = e as { message?: string; retryable?: boolean; status?: number };
+      this.limiter.release(permit);
+      const err = e as { message?: string; retryable?: boolean; status?: number; deadlineExceeded?: boolean };
+      if (err.deadlineExceeded) throw deadlineError(`getting credentials: ${redactSecrets(err.message ?? "")}`);
       const transient = err.retryable === true;
       const failure = new GenieApiError({
         ...base,
@@ -267,9 +275,10 @@ export class ApiCaller {
       if (!t.sent) notSent.add(failure);
       throw failure;
     }
-    const requestId = headerValue(res.headers["x-request-id"]) ?? headerValue(res.headers["x-databricks-request-id"]);
+    const headerRequestId = headerValue(res.headers["x-request-id"]) ?? headerValue(res.headers["x-databricks-request-id"]);
+    const requestId = headerRequestId === undefined ? undefined : redactSecrets(headerRequestId, [secret]);
+    if (res.status !== 429) this.limiter.accepted(permit);
     if (res.status >= 200 && res.status < 300) {
-      this.limiter.onSuccess();
       this.log?.(`${spec.method} ${spec.path} → ${res.status} (${Date.now() - started} ms)`);
       if (res.text.trim() === "") return { status: res.status, json: {} };
       try {
@@ -280,24 +289,29 @@ export class ApiCaller {
           kind: "server",
           status: res.status,
           requestId,
-          apiMessage: redactSecrets(`unparseable response body: ${excerpt(res.text)}`, [secret]),
+          apiMessage: `unparseable response body: ${excerpt(res.text, undefined, [secret])}`,
         });
       }
     }
-    const parsed = parseErrorBody(res.status, headerValue(res.headers["content-type"]), res.text);
+    const parsed = parseErrorBody(res.status, headerValue(res.headers["content-type"]), res.text, [secret]);
+    const retryAfterMs = parseRetryAfter(res.headers["retry-after"]) ?? parsed.retryAfterMs;
     if (res.status === 429) {
       this.counters.throttled++;
-      this.limiter.onThrottled();
+      if (this.limiter.throttled(permit, retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, this.opts.maxRetryDelayMs))) {
+        this.log?.(`${this.host} is throttling: slowing down to ${this.limiter.currentRate.toFixed(1)} requests/s`);
+      }
     }
-    this.log?.(`${spec.method} ${spec.path} → ${res.status}${parsed.errorCode ? ` ${parsed.errorCode}` : ""} (${Date.now() - started} ms)`);
-    const retryAfterMs = parseRetryAfter(res.headers["retry-after"]) ?? parsed.retryAfterMs;
+    // Whatever the server sent back — code and request id included — may echo the credential.
+    const errorCode = parsed.errorCode === undefined ? undefined : redactSecrets(parsed.errorCode, [secret]);
+    const anyRequestId = requestId ?? parsed.requestId;
+    this.log?.(`${spec.method} ${spec.path} → ${res.status}${errorCode ? ` ${errorCode}` : ""} (${Date.now() - started} ms)`);
     throw new GenieApiError({
       ...base,
       kind: kindForStatus(res.status, parsed.errorCode, parsed.message),
       status: res.status,
-      errorCode: parsed.errorCode,
+      errorCode,
       apiMessage: redactSecrets(parsed.message, [secret]),
-      requestId: requestId ?? parsed.requestId,
+      requestId: anyRequestId === undefined ? undefined : redactSecrets(anyRequestId, [secret]),
       retryAfterMs,
     });
   }

@@ -58,14 +58,17 @@ export class GenieApiError extends Error {
   override readonly cause?: { name: string; code?: string; message: string };
 
   constructor(init: GenieApiErrorInit) {
+    // Everything the server sent (message, error code, request id) may echo a credential back.
     const apiMessage = redactSecrets(init.apiMessage);
-    super(formatMessage({ ...init, apiMessage }));
+    const errorCode = init.errorCode === undefined ? undefined : redactSecrets(init.errorCode);
+    const requestId = init.requestId === undefined ? undefined : redactSecrets(init.requestId);
+    super(redactSecrets(formatMessage({ ...init, apiMessage, errorCode, requestId })));
     this.name = "GenieApiError";
     this.kind = init.kind;
     if (init.status !== undefined) this.status = init.status;
-    if (init.errorCode !== undefined) this.errorCode = init.errorCode;
+    if (errorCode !== undefined) this.errorCode = errorCode;
     this.apiMessage = apiMessage;
-    if (init.requestId !== undefined) this.requestId = init.requestId;
+    if (requestId !== undefined) this.requestId = requestId;
     this.method = init.method;
     this.path = init.path;
     this.operation = init.operation;
@@ -168,7 +171,7 @@ export interface ParsedErrorBody {
  * numeric error codes, legacy `{"error": "…"}`, OAuth `{"error","error_description"}`, HTML pages
  * from proxies, or nothing at all (Go SDK `standardErrorParser`).
  */
-export function parseErrorBody(status: number, contentType: string | undefined, text: string): ParsedErrorBody {
+export function parseErrorBody(status: number, contentType: string | undefined, text: string, knownSecrets: ReadonlyArray<string | undefined> = []): ParsedErrorBody {
   let json: unknown;
   try {
     json = text.trim() === "" ? undefined : JSON.parse(text);
@@ -201,21 +204,24 @@ export function parseErrorBody(status: number, contentType: string | undefined, 
         if (m) out.retryAfterMs = Number(m[1]) * 1000;
       }
     }
-    if (message === undefined && errorCode === undefined) out.message = `${statusLine(status)}: ${excerpt(text)}`;
+    if (message === undefined && errorCode === undefined) out.message = `${statusLine(status)}: ${excerpt(text, undefined, knownSecrets)}`;
     return out;
   }
   if (text.trim() === "") return { message: statusLine(status) };
   const kind = contentType ? contentType.split(";")[0].trim() : "unknown content type";
-  return { message: `${statusLine(status)} (non-JSON ${kind} response): ${excerpt(text)}` };
+  return { message: `${statusLine(status)} (non-JSON ${kind} response): ${excerpt(text, undefined, knownSecrets)}` };
 }
 
 function statusLine(status: number): string {
   return `${status} ${http.STATUS_CODES[status] ?? "Unknown Status"}`;
 }
 
-/** A short, single-line excerpt of a body (HTML tags stripped). */
-export function excerpt(text: string, max = 200): string {
-  const flat = text
+/**
+ * A short, single-line excerpt of a body (HTML tags stripped). Credentials are scrubbed before the
+ * cut: a credential cut in two would no longer be recognized.
+ */
+export function excerpt(text: string, max = 200, knownSecrets: ReadonlyArray<string | undefined> = []): string {
+  const flat = redactSecrets(text, knownSecrets)
     .replace(/<(script|style)[\s\S]*?<\/\1>/gi, " ")
     .replace(/<[^>]*>/g, " ")
     .replace(/\s+/g, " ")
@@ -271,11 +277,15 @@ export class SpaceTitleTakenError extends Error {
     readonly existing: GenieSpaceRecord,
     readonly folder: string,
     readonly claimedInThisProcess: boolean,
+    /** The server made this space anyway (the title was taken after the check), renamed; it was trashed again. */
+    readonly trashedDuplicate?: GenieSpaceRecord,
   ) {
     super(
       `cannot create Genie space "${existing.title}": space ${existing.space_id} already has this title in ${folder}` +
         `${existing.create_time ? ` (created ${existing.create_time})` : ""}. A title is unique within its folder, so another create would only make a renamed duplicate; ` +
-        `nothing was sent.`,
+        (trashedDuplicate
+          ? `the one the server made (space ${trashedDuplicate.space_id}, "${trashedDuplicate.title}") was moved to the trash again.`
+          : `nothing was sent.`),
     );
     this.name = "SpaceTitleTakenError";
   }

@@ -46,6 +46,17 @@ export interface UpdateSpaceRequest {
   etag?: string;
 }
 
+export interface CreateSpaceOptions {
+  /** Create a missing parent folder and retry once (default true). */
+  createMissingFolder?: boolean;
+  /**
+   * Whether a space that appeared after a lost answer is the one this create sent (beyond its title
+   * and folder). Default: the same warehouse, and the same description when one was sent; callers
+   * that can compare content semantically (the GenieSpace runtime) pass a stricter test.
+   */
+  isSameSpace?: (candidate: GenieSpaceRecord) => boolean;
+}
+
 /** The request options (timeouts, rate limit, retries, logger, headers) are those of ./api-caller. */
 export interface GenieClientOptions extends ApiCallerOptions {
   /** Clock skew allowed when matching a possibly-created space by create_time (default 5 s). */
@@ -104,7 +115,7 @@ export class GenieClient {
    * - If the server renamed the new space (someone took the title after the listing), the new
    *   space is trashed again and the create fails with the space holding the title.
    */
-  async createSpace(body: CreateSpaceRequest, opts: { createMissingFolder?: boolean } = {}): Promise<GenieSpaceRecord> {
+  async createSpace(body: CreateSpaceRequest, opts: CreateSpaceOptions = {}): Promise<GenieSpaceRecord> {
     const startedAt = Date.now();
     const deadline = startedAt + this.opts.operationTimeoutMs;
     const title = body.title;
@@ -126,7 +137,7 @@ export class GenieClient {
   /** The POST itself, with the folder retry, the lost-answer lookup and the rename check. */
   private async postSpace(
     body: CreateSpaceRequest,
-    opts: { createMissingFolder?: boolean },
+    opts: CreateSpaceOptions,
     startedAt: number,
     deadline: number,
     key: { folder: string; title: string; known: Set<string> } | undefined,
@@ -147,7 +158,7 @@ export class GenieClient {
             e.retryable = false;
             throw e;
           }
-          const lost = await this.awaitLostCreate(body, e, startedAt, deadline, key);
+          const lost = await this.awaitLostCreate(body, e, startedAt, deadline, key, opts.isSameSpace ?? sentFields(body));
           if (lost !== "not-created") {
             // Renamed by the server: the title was taken after the listing, and the one new space
             // with the de-dup form of it is the one this attempt made.
@@ -204,7 +215,7 @@ export class GenieClient {
     }
     this.titles.forget(created.space_id);
     const holder = await this.titleHolder(folder, title, deadline, true);
-    if (holder) throw new SpaceTitleTakenError(holder, folder, this.titles.isClaimed(holder.space_id));
+    if (holder) throw new SpaceTitleTakenError(holder, folder, this.titles.isClaimed(holder.space_id), created);
     throw new GenieApiError({
       kind: "conflict",
       apiMessage: `the server renamed the new space to "${created.title}" because "${title}" is taken in ${folder}, but no space with that title can be read; the duplicate was trashed. Run again.`,
@@ -237,7 +248,8 @@ export class GenieClient {
         }
         throw e;
       }
-      if (space.title === title && normalizeFolder(space.parent_path ?? folder) === folder) return space;
+      // A space whose folder the API does not say is not known to be in this one.
+      if (space.title === title && space.parent_path !== undefined && normalizeFolder(space.parent_path) === folder) return space;
     }
     return undefined;
   }
@@ -446,14 +458,57 @@ export class GenieClient {
     startedAt: number,
     deadline: number,
     key: { folder: string; known: Set<string> } | undefined,
+    isSame: (candidate: GenieSpaceRecord) => boolean,
   ): Promise<GenieSpaceRecord | "not-created"> {
     const title = body.title as string;
     const folder = key?.folder ?? (body.parent_path !== undefined ? normalizeFolder(body.parent_path) : undefined);
     const finished = failure.status === 500 && failure.errorCode !== undefined;
     const settleUntil = finished ? 0 : Math.min(deadline, Date.now() + this.opts.requestTimeoutMs);
+    const lost = (why: string): GenieApiError => {
+      // The lost request may still add a space under this title: a later create must list afresh.
+      this.titles.invalidate();
+      return new GenieApiError({
+        kind: failure.kind,
+        apiMessage:
+          `the answer to the create was lost (${failure.apiMessage}) and ${why}; ` +
+          `not sending the create again, because the lost request may still complete. Run again: the next run looks for the space before creating ` +
+          `and takes it over if that request created it.`,
+        method: "POST",
+        path: SPACES_PATH,
+        operation: "create",
+        label: title,
+        retryable: false,
+        status: failure.status,
+        errorCode: failure.errorCode,
+        requestId: failure.requestId,
+      });
+    };
     for (let round = 1; ; round++) {
-      const found = await this.findLostCreate(title, folder, failure, startedAt, deadline, key?.known);
+      let found: GenieSpaceRecord | undefined;
+      try {
+        found = await this.findLostCreate(title, folder, failure, startedAt, deadline, key?.known);
+      } catch (e) {
+        if (e instanceof GenieApiError && e.operation === "create" && e.path === SPACES_PATH && e.method === "POST") throw e;
+        // The lookup itself failed (the deadline passed, the listing errored): the outcome stays unknown.
+        throw lost(`looking for the space it may have made failed (${e instanceof Error ? e.message : String(e)})`);
+      }
       if (found) {
+        if (!isSame(found)) {
+          // Title and folder match, but not what was sent: someone else's space. Never take it.
+          this.titles.invalidate();
+          throw new GenieApiError({
+            kind: failure.kind,
+            apiMessage:
+              `the answer to the create was lost (${failure.apiMessage}); space ${found.space_id} ("${found.title}") has since appeared in the folder, ` +
+              `but it is not what this create sent (warehouse, description or content differ), so it is not taken. ` +
+              `Check it in the Genie UI; run again once the title is free, or adopt it (adoptSpaceId) if it is yours.`,
+            method: "POST",
+            path: SPACES_PATH,
+            operation: "create",
+            label: title,
+            retryable: false,
+          });
+        }
         this.log?.(`create "${title}": request outcome unknown (${failure.kind}); adopted space ${found.space_id} created by that attempt`);
         return found;
       }
@@ -463,23 +518,7 @@ export class GenieClient {
       await sleep(wait);
     }
     if (finished) return "not-created";
-    // The lost request may still add a space under this title: a later create must list afresh.
-    this.titles.invalidate();
-    throw new GenieApiError({
-      kind: failure.kind,
-      apiMessage:
-        `the answer to the create was lost (${failure.apiMessage}) and no space titled "${title}" has appeared${folder ? ` in ${folder}` : ""}; ` +
-        `not sending the create again, because the lost request may still complete. Run again: the next run looks for the space before creating ` +
-        `and takes it over if that request created it.`,
-      method: "POST",
-      path: SPACES_PATH,
-      operation: "create",
-      label: title,
-      retryable: false,
-      status: failure.status,
-      errorCode: failure.errorCode,
-      requestId: failure.requestId,
-    });
+    throw lost(`no space titled "${title}" has appeared${folder ? ` in ${folder}` : ""}`);
   }
 
   /** One look (see awaitLostCreate) through a fresh listing. */
@@ -567,6 +606,13 @@ function spacePath(spaceId: string): string {
 function assertSpaceId(spaceId: string): void {
   // An empty id would silently turn GET /spaces/{id} into the list endpoint.
   if (typeof spaceId !== "string" || spaceId.trim() === "") throw new TypeError("spaceId must be a non-empty string");
+}
+
+/** The default test of CreateSpaceOptions.isSameSpace: the fields the server stores as sent. */
+function sentFields(body: CreateSpaceRequest): (candidate: GenieSpaceRecord) => boolean {
+  return (c) =>
+    (c.warehouse_id === undefined || c.warehouse_id === body.warehouse_id) &&
+    (body.description === undefined || body.description === "" || (c.description ?? "") === body.description);
 }
 
 /** Only the fields actually given (PATCH semantics: absent = unchanged). */

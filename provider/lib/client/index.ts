@@ -1,6 +1,6 @@
 export { GenieClient } from "./genie-client";
 export { normalizeFolder, withWorkspacePrefix } from "./folders";
-export type { GenieSpaceRecord, CreateSpaceRequest, UpdateSpaceRequest, GenieClientOptions, GenieClientStats } from "./genie-client";
+export type { GenieSpaceRecord, CreateSpaceOptions, CreateSpaceRequest, UpdateSpaceRequest, GenieClientOptions, GenieClientStats } from "./genie-client";
 export {
   GenieApiError,
   SpaceTitleTakenError,

@@ -60,16 +60,17 @@ export class SqlStatementError extends Error {
 
   constructor(init: { statement: string; statementId?: string; state?: StatementState; status?: number; errorCode?: string; apiMessage: string; hint?: string }) {
     const apiMessage = redactSecrets(init.apiMessage);
-    const code = init.errorCode ? `${init.errorCode}: ` : "";
+    const errorCode = init.errorCode === undefined ? undefined : redactSecrets(init.errorCode);
+    const code = errorCode ? `${errorCode}: ` : "";
     const where = init.status !== undefined ? ` [HTTP ${init.status}]` : init.state ? ` [statement ${init.statementId ?? "?"} ${init.state}]` : "";
     const hint = init.hint ?? hintFor(init.status, apiMessage);
-    super(`SQL statement failed: ${firstLine(init.statement)}\n  ${code}${apiMessage}${where}\n  fix: ${hint}`);
+    super(redactSecrets(`SQL statement failed: ${firstLine(init.statement)}\n  ${code}${apiMessage}${where}\n  fix: ${hint}`));
     this.name = "SqlStatementError";
     this.statement = init.statement;
     if (init.statementId !== undefined) this.statementId = init.statementId;
     if (init.state !== undefined) this.state = init.state;
     if (init.status !== undefined) this.status = init.status;
-    if (init.errorCode !== undefined) this.errorCode = init.errorCode;
+    if (errorCode !== undefined) this.errorCode = errorCode;
     this.apiMessage = apiMessage;
     this.hint = hint;
   }

@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 // The API returns folders without the `/Workspace` prefix (docs/genie-api.md §1.1); compare them so.
 import { GenieApiError, isNotFound, normalizeFolder, SpaceTitleTakenError, withFix, type GenieClient, type GenieSpaceRecord, type UpdateSpaceRequest } from "../client";
 import { compareSpaces, fromSerializedSpace, isValidId, normalizeSpace, toSerializedSpace } from "../space";
+import { redactSecrets } from "../auth";
 import { genieSpacePermissions as permissionsRuntime } from "./permissions-runtime";
 import { assertSameWorkspace as assertWorkspace, configureProvider, isUnknown, providerClient as client, UNKNOWN } from "./context";
 
@@ -122,7 +123,7 @@ function assertSameWorkspace(olds: Record<string, unknown>, c: GenieClient): voi
 }
 
 /** Field-level differences between the declared spec and the outputs in state (or read from the API). */
-export function specChanges(spec: SpaceSpec, state: SpaceState): string[] {
+function specChanges(spec: SpaceSpec, state: SpaceState): string[] {
   const changed: string[] = [];
   if (spec.title !== state.title) changed.push("title");
   if (spec.warehouseId !== state.warehouseId) changed.push("warehouseId");
@@ -228,13 +229,17 @@ async function create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.C
   if (spec.adoptSpaceId) return adopt(spec, c);
   let record: GenieSpaceRecord;
   try {
-    record = await c.createSpace({
-      title: spec.title,
-      description: spec.description,
-      warehouse_id: spec.warehouseId,
-      parent_path: spec.parentPath,
-      serialized_space: spec.serializedSpace,
-    });
+    record = await c.createSpace(
+      {
+        title: spec.title,
+        description: spec.description,
+        warehouse_id: spec.warehouseId,
+        parent_path: spec.parentPath,
+        serialized_space: spec.serializedSpace,
+      },
+      // A space that appears after a lost answer is ours only if it is what we sent.
+      { isSameSpace: (candidate) => isExactly(spec, candidate, c) },
+    );
   } catch (err) {
     if (err instanceof SpaceTitleTakenError) return takeOverOrRefuse(spec, err, c);
     throw err;
@@ -266,20 +271,48 @@ function takeOverOrRefuse(spec: SpaceSpec, taken: SpaceTitleTakenError, c: Genie
   }
   const current = bodyOf(existing) === undefined ? undefined : toState(existing, spec, c.host);
   if (current && specChanges(spec, current).length === 0) {
+    takenOver.add(id);
     console.log(
-      `Genie space ${id} (${where}) already exists exactly as declared — created by an earlier run whose answer was lost — so it is taken over instead of created again.`,
+      `Genie space ${id} (${where}) already exists exactly as declared — created by an earlier run whose answer was lost, or by this resource under ` +
+        `another name — so it is taken over instead of created again. (If you renamed the resource, declare its old name in \`aliases\` ` +
+        `so that Pulumi moves it instead of creating and deleting.)`,
     );
     return { id, outs: current };
   }
-  const differs = current ? `it differs from this resource (${specChanges(spec, current).join(", ")})` : "this identity cannot read its content (CAN EDIT needed)";
+  const created = existing.create_time ? ` (created ${existing.create_time})` : "";
+  const outcome = taken.trashedDuplicate
+    ? `the duplicate the server made anyway (space ${taken.trashedDuplicate.space_id}) was moved to the trash`
+    : "nothing was created";
+  const adoptStep =
+    `set adoptSpaceId: "${id}" on this GenieSpace — for space files deployed by a stack, run ` +
+    `pulumi config set --path 'genie:adopt.<name>' ${id} with the resource's name shown above — and run pulumi up again`;
+  if (!current) {
+    throw new Error(
+      `cannot create Genie space ${where}: space ${id} already has that title in that folder${created}, and this identity cannot read its content ` +
+        `(CAN EDIT is needed), so nothing tells whether it is this resource's space; ${outcome}. If it is (an interrupted earlier run made it), ` +
+        `grant this identity CAN EDIT on space ${id}, then ${adoptStep}. Otherwise change this resource's title or parentPath.`,
+    );
+  }
   throw new Error(
-    `cannot create Genie space ${where}: space ${id} already has that title in that folder${existing.create_time ? ` (created ${existing.create_time})` : ""}, ` +
-      `and ${differs}. A title is unique within its folder, so nothing was created. ` +
-      `If it is this resource's space (an interrupted earlier run made it), adopt it: set adoptSpaceId: "${id}" on this GenieSpace ` +
-      `— for space files deployed by a stack: pulumi config set --path 'genie:adopt.<this resource's name>' ${id} — and run pulumi up again. ` +
+    `cannot create Genie space ${where}: space ${id} already has that title in that folder${created}, ` +
+      `and it differs from this resource (${specChanges(spec, current).join(", ")}). A title is unique within its folder, so ${outcome}. ` +
+      `If it is this resource's space (an interrupted earlier run made it), adopt it: ${adoptStep}. ` +
       `Otherwise change this resource's title or parentPath, or trash space ${id}.`,
   );
 }
+
+/** Whether an API record is exactly what `spec` declares (content compared semantically). */
+function isExactly(spec: SpaceSpec, record: GenieSpaceRecord, c: GenieClient): boolean {
+  return bodyOf(record) !== undefined && specChanges(spec, toState(record, spec, c.host)).length === 0;
+}
+
+/**
+ * Spaces a create of this provider process took over or adopted. Pulumi runs a deployment's creates
+ * before the deletes of resources that left the program, in one provider process: when a resource
+ * is renamed (or a space file renamed) without an alias, the new name takes the space over and the
+ * old name is then deleted — which must not trash the space the new name now holds.
+ */
+const takenOver = new Set<string>();
 
 async function adopt(spec: SpaceSpec, c: GenieClient): Promise<pulumi.dynamic.CreateResult> {
   const id = spec.adoptSpaceId as string;
@@ -303,6 +336,7 @@ async function adopt(spec: SpaceSpec, c: GenieClient): Promise<pulumi.dynamic.Cr
     );
   }
   const current = toState(record, spec, c.host);
+  takenOver.add(id);
   const patch = patchFor(spec, current);
   if (Object.keys(patch).length === 0) return { id, outs: current };
   try {
@@ -373,6 +407,13 @@ function withBookkeeping(state: SpaceState, spec: SpaceSpec): SpaceState {
 async function remove(id: string, props: Record<string, unknown>): Promise<void> {
   const c = client();
   assertSameWorkspace(props, c);
+  if (takenOver.has(id)) {
+    console.log(
+      `Genie space ${id} ("${String(props.title)}") is not trashed: another resource of this deployment took it over (a renamed resource or space file), ` +
+        `so only this resource leaves the stack.`,
+    );
+    return;
+  }
   const { alreadyGone } = await c.trashSpace(id, { label: String(props.title ?? id) });
   console.log(
     alreadyGone
@@ -386,16 +427,22 @@ function errorText(err: unknown): string {
 }
 
 /**
- * The engine shows a provider error's message and nothing else, so an API error gets the same
- * next step the CLI prints (`fix: …`) in its message before it leaves the provider.
+ * The last door before the engine, which shows a provider error's message and nothing else: an API
+ * error gets the same next step the CLI prints (`fix: …`), and every message (init-error reasons
+ * included) is scrubbed of any live credential, whatever a server echoed into it.
  */
-export function withNextSteps<M extends Record<string, (...args: never[]) => Promise<unknown>>>(methods: M): M {
+function withNextSteps<M extends Record<string, (...args: never[]) => Promise<unknown>>>(methods: M): M {
   const wrapped: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(methods)) {
     wrapped[name] = (...args: never[]) =>
       method(...args).catch((err: unknown) => {
-        if (!(err instanceof GenieApiError) || !err.hint) throw err;
-        throw Object.assign(new Error(withFix(err)), { name: err.name });
+        if (err instanceof GenieApiError && err.hint) throw Object.assign(new Error(redactSecrets(withFix(err))), { name: err.name });
+        if (err instanceof Error) {
+          err.message = redactSecrets(err.message);
+          const withReasons = err as Error & { reasons?: unknown };
+          if (Array.isArray(withReasons.reasons)) withReasons.reasons = withReasons.reasons.map((r) => (typeof r === "string" ? redactSecrets(r) : r));
+        }
+        throw err;
       });
   }
   return wrapped as M;

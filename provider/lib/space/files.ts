@@ -333,10 +333,20 @@ function validateData(ctx: FileContext, file: string, text: string, data: unknow
  * Merge per-file outcomes in file order: space names must be unique across all files. A clash
  * is reported in the later file, right after that space's own problems.
  */
+/** A parent_path as Genie stores it (no `/Workspace` prefix, no trailing slash); "" when unset. */
+function folderKey(parentPath: string | undefined): string {
+  if (!parentPath) return "";
+  const p = parentPath.trim().replace(/\/+$/, "").replace(/^\/Workspace(?=\/|$)/, "");
+  return p === "" ? "/" : p;
+}
+
 async function mergeOutcomes(outcomes: readonly FileOutcome[]): Promise<{
   spaces: LoadedSpace[]; clean: LoadedSpace[]; problems: SpaceFileProblem[]; omitted: OmittedProblems[]; warnings: SpaceFileWarning[];
 }> {
   const names = new Map<string, string>();
+  // Genie keeps a title unique within its folder (docs/genie-api.md §1.2): two spaces declaring
+  // the same title in the same folder cannot both exist (an unset folder is the caller's home).
+  const titles = new Map<string, { name: string; file: string }>();
   const spaces: LoadedSpace[] = [];
   const clean: LoadedSpace[] = [];
   const problems: SpaceFileProblem[] = [];
@@ -348,8 +358,11 @@ async function mergeOutcomes(outcomes: readonly FileOutcome[]): Promise<{
     let omittedHere = out.omitted;
     for (const { space, segs, problemIndex, clean: isClean } of out.spaces) {
       const other = names.get(space.name);
-      if (!other) {
+      const titleKey = `${folderKey(space.parentPath)}\u0000${space.title}`;
+      const sameTitle = titles.get(titleKey);
+      if (!other && !sameTitle) {
         names.set(space.name, out.file);
+        titles.set(titleKey, { name: space.name, file: out.file });
         spaces.push(space);
         if (isClean) clean.push(space);
         continue;
@@ -360,7 +373,14 @@ async function mergeOutcomes(outcomes: readonly FileOutcome[]): Promise<{
         ctx = new FileContext(out.file, "text" in read ? read.text : "");
       }
       if (out.problems.length >= MAX_REPORTED) { omittedHere++; continue; }
-      ctx.report([...segs, "name"], `space name "${space.name}" is already used in ${other}: names must be unique, rename one`);
+      if (other) ctx.report([...segs, "name"], `space name "${space.name}" is already used in ${other}: names must be unique, rename one`);
+      else if (sameTitle) {
+        const where = space.parentPath ? `folder ${folderKey(space.parentPath)}` : "the same (home) folder";
+        ctx.report(
+          [...segs, "title"],
+          `title "${space.title}" is already used by space "${sameTitle.name}" (${sameTitle.file}) in ${where}: Genie keeps titles unique per folder, so give one of them another title or parent_path`,
+        );
+      }
       problems.push(...ctx.problems.splice(0));
     }
     while (next < out.problems.length) problems.push(out.problems[next++]);

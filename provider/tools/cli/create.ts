@@ -101,7 +101,7 @@ export async function createPrototype(opts: CreateOptions): Promise<CreateResult
   if (file) {
     const yaml = toSpaceYaml({
       name,
-      // The title as given, not as stored: the service may add a date to a duplicate title.
+      // The title as given (a taken title is refused by the client, never renamed by the service).
       title,
       description: opts.description,
       warehouseId: opts.warehouseId.trim(),

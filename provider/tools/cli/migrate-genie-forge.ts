@@ -17,7 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { parse } from "yaml";
-import { loadSpaceFiles, SpaceFileError, isValidId } from "../../lib/space";
+import { formatFileMessage, loadSpaceFiles, SpaceFileError, isValidId } from "../../lib/space";
 import { CliError, finish, processIo, runCommand, type CliIo } from "./io";
 import { FileBatch, isInside, readRegularFile, safeStem } from "./safe-path";
 import { planStackEdit, stackFilePath } from "./stack-edit";
@@ -332,7 +332,11 @@ async function planStack(env: string, c: StackContext): Promise<{ stack: Migrate
   let names: string[] = [];
   let valid = true;
   try {
-    names = (await loadSpaceFiles(c.stagedSpaces, { variables, env })).map((s) => s.name);
+    const loaded = await loadSpaceFiles(c.stagedSpaces, { variables, env });
+    names = loaded.map((s) => s.name);
+    // What the loader mapped for the API (e.g. a genie-forge join_type, which the API cannot store).
+    const shown = (file: string) => file.split(c.stagedSpaces).join(path.relative(c.projectDir, c.spacesDir) || ".");
+    for (const w of loaded.warnings) notCarried.push(`${env}: ${formatFileMessage(w, shown)}`);
   } catch (e) {
     valid = false;
     const message = (e instanceof SpaceFileError ? e.message : (e as Error).message).split(c.stagedSpaces).join(path.relative(c.projectDir, c.spacesDir) || ".");
