@@ -407,7 +407,7 @@ async function ownRejections<T>(work: () => Promise<T>): Promise<{ value: T; lat
 
 async function runInline(program: () => unknown, opts: RunOptions & { project: string; stack: string }, addresses: { monitor: string; engine: string }) {
   const run = inlineQueue.then(async () => {
-    const { value, late } = await ownRejections(() => Promise.race([runLanguageServer(program, opts, addresses), abandonedAfterCancel(opts.signal)]));
+    const { value, late } = await ownRejections(() => runLanguageServer(program, opts, addresses));
     return value ?? (late.length > 0 ? late.map((e) => (e instanceof Error ? e.message : String(e))).join("\n") : undefined);
   });
   inlineQueue = run.catch(() => undefined);
@@ -418,14 +418,30 @@ async function runInline(program: () => unknown, opts: RunOptions & { project: s
  * A canceled deployment does not wait for an inline program forever: one still waiting on the
  * outputs of a failed resource would never finish. As the CLI leaves an Automation API program
  * behind when it stops, the harness stops waiting 5 s after the cancel (the language host's grace
- * period for a child process).
+ * period for a child process). `dispose` forgets the cancel when the run ended first.
  */
-function abandonedAfterCancel(signal: AbortSignal | undefined): Promise<string> {
-  return new Promise((resolve) => {
-    const abandon = () => setTimeout(() => resolve("the program was still running 5 s after the deployment was canceled; it was left behind"), 5000).unref();
-    if (signal?.aborted) abandon();
-    else signal?.addEventListener("abort", abandon, { once: true });
-  });
+const LEFT_BEHIND = "the program was still running 5 s after the deployment was canceled; it was left behind";
+function abandonedAfterCancel(signal: AbortSignal | undefined) {
+  let timer: NodeJS.Timeout | undefined;
+  let abandon = () => {};
+  const state = {
+    leftBehind: false,
+    left: new Promise<string>((resolve) => {
+      abandon = () => {
+        timer = setTimeout(() => {
+          state.leftBehind = true;
+          resolve(LEFT_BEHIND);
+        }, 5000).unref();
+      };
+      if (signal?.aborted) abandon();
+      else signal?.addEventListener("abort", abandon, { once: true });
+    }),
+    dispose: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", abandon);
+    },
+  };
+  return state;
 }
 
 async function runLanguageServer(program: () => unknown, opts: RunOptions & { project: string; stack: string }, addresses: { monitor: string; engine: string }) {
@@ -436,6 +452,7 @@ async function runLanguageServer(program: () => unknown, opts: RunOptions & { pr
     const { LanguageServer } = require("@pulumi/pulumi/automation/server") as { LanguageServer: new (program: () => unknown) => object };
     const language = await listen((server) => server.addService(langrpc.LanguageRuntimeService, new LanguageServer(program) as grpc.UntypedServiceImplementation));
     const client = new langrpc.LanguageRuntimeClient(language.address, grpc.credentials.createInsecure());
+    const abandoned = abandonedAfterCancel(opts.signal);
     try {
       const req = new langproto.RunRequest();
       req.setProject(opts.project);
@@ -448,12 +465,17 @@ async function runLanguageServer(program: () => unknown, opts: RunOptions & { pr
       req.setOrganization(opts.organization ?? "");
       for (const [k, v] of Object.entries(opts.config ?? {})) req.getConfigMap().set(k, v);
       req.setConfigsecretkeysList(opts.secretKeys ?? []);
-      return await new Promise<string | undefined>((resolve) =>
+      const ran = new Promise<string | undefined>((resolve) =>
         client.run(req, (err: grpc.ServiceError | null, res?: langproto.RunResponse) => resolve(err ? err.details || err.message : res?.getError() || undefined)),
       );
+      return await Promise.race([ran, abandoned.left]);
     } finally {
+      abandoned.dispose();
       client.close();
-      await shutdown(language.server);
+      // A program left behind still holds its Run call open: end the call and the server now,
+      // or their sockets would keep this process alive.
+      if (abandoned.leftBehind) language.server.forceShutdown();
+      else await shutdown(language.server);
     }
   }
 }
