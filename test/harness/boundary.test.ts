@@ -424,3 +424,48 @@ describe("an init error's properties are the state: the host adds no __provider 
     expect((await s.engine.destroy()).failed).toBe(0);
   });
 });
+
+// ------------------------------------------------------------------ diff: replace keys need a change
+
+/** Diff answers with replace keys and `changes` as given: true, false, or left out (DIFF_UNKNOWN). */
+class ReplaceKeysProvider implements pulumi.dynamic.ResourceProvider {
+  constructor(private readonly changes: boolean | undefined) {}
+
+  async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+    return { id: `id-${inputs.value}`, outs: inputs };
+  }
+
+  async diff(): Promise<pulumi.dynamic.DiffResult> {
+    return this.changes === undefined ? { replaces: ["value"] } : { changes: this.changes, replaces: ["value"] };
+  }
+
+  async delete(): Promise<void> {}
+}
+
+class ReplaceKeys extends pulumi.dynamic.Resource {
+  constructor(name: string, changes: boolean | undefined, value: string) {
+    super(new ReplaceKeysProvider(changes), name, { value }, {});
+  }
+}
+
+describe("diff: the engine replaces only when the diff has changes (step_generator.go, DiffSome)", () => {
+  const ops = async (changes: boolean | undefined, next: string) => {
+    const s = await stack();
+    await s.engine.up(() => void new ReplaceKeys("r", changes, "1"));
+    const result = await s.engine.up(() => void new ReplaceKeys("r", changes, next));
+    return result.steps.map((x) => x.op);
+  };
+
+  test("replace keys with changes: false are a same step", async () => {
+    expect(await ops(false, "2")).toEqual(["same"]);
+  });
+
+  test("replace keys with changes left out: same while the inputs are equal, replace once they differ", async () => {
+    expect(await ops(undefined, "1")).toEqual(["same"]);
+    expect(await ops(undefined, "2")).toEqual(["replace"]);
+  });
+
+  test("replace keys with changes: true replace", async () => {
+    expect(await ops(true, "1")).toEqual(["replace"]);
+  });
+});

@@ -238,7 +238,7 @@ export class Engine {
       }
       // Inputs the provider returned replace those in state; otherwise the old ones stay.
       const inputs = "inputs" in read && read.inputs ? read.inputs : old.inputs;
-      const changes = await during("diff", () => this.changes(old.urn, read.id, inputs, read.outputs, old.inputs, old.options.ignoreChanges));
+      const { changes } = await during("diff", () => this.diffResource(old.urn, read.id, inputs, read.outputs, old.inputs, old.options.ignoreChanges));
       const next: Entry = { ...old, id: read.id, inputs, outputs: read.outputs, initErrors };
       if (!initErrors) delete next.initErrors;
       if (commit) this.entries.set(old.urn, next);
@@ -251,12 +251,14 @@ export class Engine {
   /**
    * The engine's diffResource: the provider's Diff, and for a provider without one
    * (DIFF_UNKNOWN) a comparison of old and new inputs after ignoreChanges, secrets unwrapped.
-   * Replacement keys count as changes.
+   * Replacement keys count only when there are changes: the step generator replaces a resource
+   * only for a DiffSome whose replace keys are not empty (step_generator.go), and a refresh changed
+   * the resource only for a DiffSome (step.go, RefreshStep).
    */
-  private async changes(urn: string, id: string, oldInputs: Props, oldOutputs: Props, newInputs: Props, ignore?: string[]) {
+  private async diffResource(urn: string, id: string, oldInputs: Props, oldOutputs: Props, newInputs: Props, ignore?: string[]) {
     const d = await this.host.diff(id, urn, oldOutputs, newInputs, oldInputs);
-    if (d.unknown) return d.replaces.length > 0 || !deepEqual(plainProps(oldInputs), plainProps(applyIgnoreChanges(oldInputs, newInputs, ignore)));
-    return d.changes || d.replaces.length > 0;
+    const changes = d.unknown ? !deepEqual(plainProps(oldInputs), plainProps(applyIgnoreChanges(oldInputs, newInputs, ignore))) : d.changes;
+    return { changes, replaces: changes ? d.replaces : [], deleteBeforeReplace: d.deleteBeforeReplace };
   }
 
   /**
@@ -391,11 +393,8 @@ export class Engine {
       const checked = await during("check", () => this.host.check(r.urn, old.inputs, news));
       if (checked.failures.length > 0) return { ...base, op: "check-failed", failedOp: "check", failures: checked.failures, id: old.id };
       // Diff compares the old OUTPUTS with the checked new inputs (§2).
-      const d = await during("diff", () => this.host.diff(old.id, r.urn, old.outputs, checked.inputs, old.inputs));
-      // DIFF_UNKNOWN (no diff method): the engine falls back to comparing old and new inputs.
-      const changes = d.unknown
-        ? d.replaces.length > 0 || !deepEqual(plainProps(old.inputs), plainProps(checked.inputs))
-        : d.changes || d.replaces.length > 0;
+      const d = await during("diff", () => this.diffResource(r.urn, old.id, old.inputs, old.outputs, checked.inputs, r.options.ignoreChanges));
+      const { changes } = d;
       const diff = { changes, replaces: d.replaces };
       // step_generator.go: an unchanged resource with init errors still gets an update step.
       const mustUpdate = changes || (old.initErrors?.length ?? 0) > 0;
@@ -451,6 +450,8 @@ export class Engine {
     const base = { urn: r.urn, name: r.name };
     try {
       const created = await this.host.create(r.urn, inputs);
+      // step.go CreateStep.Apply: a create answered without an id fails, and nothing is recorded.
+      if (!created.id) return { ...base, op: "failed", failedOp: "create", error: "provider did not return an ID from Create" };
       this.record(r, created.id, inputs, created.outputs);
       return { ...base, op: "create", id: created.id };
     } catch (e) {
