@@ -49,6 +49,9 @@ function hostScript(cwd: string): string {
 const EXIT_WITH_PARENT = `data:text/javascript,${encodeURIComponent(
   'process.stdin.on("end",()=>process.exit(0));process.stdin.on("error",()=>process.exit(0));process.stdin.resume();process.stdin.unref();',
 )}`;
+/** `--import` arrived in Node 20.6; on older 20.x the host runs without the exit-with-parent guard. */
+const [NODE_MAJOR = 0, NODE_MINOR = 0] = process.versions.node.split(".").map(Number);
+const PRELOAD = NODE_MAJOR > 20 || (NODE_MAJOR === 20 && NODE_MINOR >= 6) ? ["--import", EXIT_WITH_PARENT] : [];
 
 class GrpcTransport implements ProviderTransport {
   constructor(private readonly client: ResourceProviderClient) {}
@@ -89,7 +92,7 @@ export class ProviderHost extends ProviderPlugin {
     const project = opts.project ?? "project";
     // The shim runs `node <dynamic-provider> <engine address>`; the 3.2xx host never dials the
     // engine, so any address will do.
-    const child = spawn(process.execPath, ["--import", EXIT_WITH_PARENT, hostScript(cwd), "127.0.0.1:1"], {
+    const child = spawn(process.execPath, [...PRELOAD, hostScript(cwd), "127.0.0.1:1"], {
       cwd,
       env: {
         ...process.env,
@@ -104,7 +107,13 @@ export class ProviderHost extends ProviderPlugin {
     });
     // Our end of the child's stdin must not keep this process alive.
     (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    const port = await readPort(child);
+    let port: Awaited<ReturnType<typeof readPort>>;
+    try {
+      port = await readPort(child);
+    } catch (e) {
+      child.kill("SIGKILL");
+      throw e;
+    }
     const client = new ResourceProviderClient(`127.0.0.1:${port.value}`, grpc.credentials.createInsecure());
     const host = new ProviderHost(child, client);
     port.attach(host.stdout, host.stderr);
@@ -148,6 +157,8 @@ export class ProviderHost extends ProviderPlugin {
  * The host prints its port as the first stdout line; everything after is provider output, which
  * `attach` routes into the host's line buffers (lines before that are kept and moved over).
  */
+const PORT_TIMEOUT_MS = 60_000;
+
 async function readPort(child: ChildProcess): Promise<{ value: number; attach(stdout: string[], stderr: string[]): void }> {
   const early = { stdout: [] as string[], stderr: [] as string[] };
   let sinks = early;
@@ -164,7 +175,12 @@ async function readPort(child: ChildProcess): Promise<{ value: number; attach(st
       else reject(new Error(`dynamic-provider host printed ${JSON.stringify(line)} instead of its port`));
     });
     child.once("error", reject);
+    // A host that neither prints its port nor exits is not waited on forever.
+    const stalled = setTimeout(() => reject(new Error(`dynamic-provider host printed no port within ${PORT_TIMEOUT_MS / 1000} s: ${early.stderr.join("\n")}`)), PORT_TIMEOUT_MS);
+    stalled.unref();
+    child.stdout!.once("data", () => clearTimeout(stalled));
     child.once("exit", (code) => {
+      clearTimeout(stalled);
       if (port === undefined) {
         reject(new Error(`dynamic-provider host exited (code ${code}) before printing its port: ${early.stderr.join("\n")}`));
       }
