@@ -49,6 +49,23 @@ export function startProvider(opts: ProviderStart, tier: Tier = testTier()): Pro
 }
 
 /**
+ * The provider and the package a scenario against `emulator` uses, on `tier`. A scenario that
+ * cannot start (no dist/ on the host tier, say) leaves nothing running: not the provider, not the
+ * emulator.
+ */
+export async function startScenarioProvider(emulator: { close(): Promise<void> }, opts: ProviderStart, tier: Tier) {
+  let host: ProviderHost | InProcessProvider | undefined;
+  try {
+    host = await startProvider(opts, tier);
+    return { host, library: genieLibrary(tier) };
+  } catch (e) {
+    await host?.close();
+    await emulator.close();
+    throw e;
+  }
+}
+
+/**
  * A program file evaluated anew on every call (each `pulumi up` starts a fresh process), sharing
  * this test's module registry. `jest.isolateModules` would give the program a second copy of
  * @pulumi/pulumi, and the SDK cannot register through another copy's monitor connection (its

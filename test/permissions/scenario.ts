@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type { GenieSpacePermissionsArgs } from "pulumi-genie";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "pulumi-genie/emulator";
 import { captureProgram, Engine, type DeclaredResource, type InProcessProvider, type ProviderHost } from "../../provider/tools/harness";
-import { genieLibrary, startProvider, testTier, type Tier } from "../harness/tiers";
+import { startScenarioProvider, testTier, type Tier } from "../harness/tiers";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
@@ -34,13 +34,12 @@ export async function startPermissionsScenario(opts: { emulator?: EmulatorOption
   const tier = opts.tier ?? testTier();
   const emulator = await startEmulator({ ...opts.emulator });
   const config = { "databricks:host": emulator.url, "databricks:token": emulator.token };
-  const host = await startProvider({
+  const { host, library: { GenieSpacePermissions } } = await startScenarioProvider(emulator, {
     cwd: PROJECT_ROOT,
     project: "genie",
     config,
     env: { DATABRICKS_CONFIG_FILE: path.join(PROJECT_ROOT, "test/permissions/no-such-databrickscfg") },
   }, tier);
-  const { GenieSpacePermissions } = genieLibrary(tier);
   let printed = 0;
   const scenario: PermissionsScenario = {
     emulator,

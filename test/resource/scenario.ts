@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type { GenieSpaceArgs } from "pulumi-genie";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "pulumi-genie/emulator";
 import { captureProgram, Engine, type DeclaredResource, type InProcessProvider, type ProviderHost } from "../../provider/tools/harness";
-import { genieLibrary, startProvider, testTier, type Tier } from "../harness/tiers";
+import { startScenarioProvider, testTier, type Tier } from "../harness/tiers";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
@@ -42,13 +42,12 @@ export async function startScenario(
   };
   // Keep the developer's own Databricks settings out of the provider process.
   const tier = opts.tier ?? testTier();
-  const host = await startProvider({
+  const { host, library: { GenieSpace } } = await startScenarioProvider(emulator, {
     cwd: PROJECT_ROOT,
     project: "genie",
     config,
     env: { DATABRICKS_CONFIG_FILE: path.join(PROJECT_ROOT, "test/resource/no-such-databrickscfg") },
   }, tier);
-  const { GenieSpace } = genieLibrary(tier);
   const engine = new Engine({ host, parallelism: opts.parallelism ?? 16 });
   return {
     emulator,
