@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EmulatorHandle } from "../../provider/tools/emulator";
 import { captureProgram, Engine, ProviderHost, projectInfo, type RunOptions } from "../../provider/tools/harness";
-import { readStackFile } from "../../provider/tools/cli/stack-config";
+import { engineConfig, readStackFile } from "../../provider/tools/cli/stack-config";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -36,11 +36,7 @@ export async function deployProject(projectDir: string, stack: string, emulator:
   const { config } = readStackFile(stack, projectDir);
   // The emulator stands in for the stack's workspace: its URL and token replace the stack's
   // `databricks:*` settings (a profile, a CI auth type), as `pulumi-genie demo` does.
-  const flat = Object.fromEntries(
-    Object.entries(config)
-      .filter(([k]) => !k.startsWith("databricks:"))
-      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-  );
+  const flat = engineConfig(Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith("databricks:"))));
   const settings = { ...flat, "databricks:host": emulator.url, "databricks:token": emulator.token };
   const project = projectInfo(projectDir);
   const run: RunOptions = { project: project.name, stack, config: settings };

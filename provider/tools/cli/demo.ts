@@ -24,7 +24,7 @@ import { compareSpaces } from "../../lib/space";
 import { isSeq, parseDocument } from "yaml";
 import { CliError, describeError, finish, processIo, type CliIo } from "./io";
 import { writeConfined } from "./safe-path";
-import { readStackFile, stackFilePath } from "./stack-config";
+import { engineConfig, readStackFile, stackFilePath } from "./stack-config";
 import { stackSpacesDir } from "./stack-edit";
 
 type Write = (line: string) => void;
@@ -277,11 +277,7 @@ function stackConfig(projectDir: string, stack: string, target: DemoTarget): Rec
   const { config } = readStackFile(stack, projectDir);
   // The stack's own workspace settings give way to the target's: the emulator (its token is the
   // credential), or the workspace named by --workspace (credentials as that command found them).
-  const flat = Object.fromEntries(
-    Object.entries(config)
-      .filter(([k]) => !k.startsWith("databricks:"))
-      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-  );
+  const flat = engineConfig(Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith("databricks:"))));
   // The space files by absolute path: Pulumi runs the program from the folder of Pulumi.yaml's
   // `main`, which need not be the project root the stack's spacesDir is written against.
   const spacesDir = stackSpacesDir(stack, projectDir);
