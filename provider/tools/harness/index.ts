@@ -8,8 +8,9 @@
 //
 // Limits, by design: only dynamic resources (`pulumi-nodejs:dynamic…`) are driven (another
 // provider's resource gets its inputs back as outputs); aliases, imports, customTimeouts,
-// replaceOnChanges and a half-created replacement (create-before-delete whose create fails with
-// an id) are not tracked; steps after a failed one are not cancelled.
+// replaceOnChanges, deletedWith and a half-created replacement (create-before-delete whose create
+// fails with an id) are not tracked. A failed step cancels the rest of a program run, as the
+// engine cancels the deployment (docs/harness.md, "Limits, by design").
 export { UNKNOWN } from "./values";
 export { captureProgram } from "./capture";
 export type { Capture, CaptureOptions } from "./capture";

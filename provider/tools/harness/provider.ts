@@ -81,7 +81,7 @@ export function providerEnvironmentConfig(config: Record<string, string>): Recor
 /** The package of the Node.js dynamic provider (its resources are `pulumi-nodejs:dynamic…`). */
 export const DYNAMIC_PROVIDER_PACKAGE = "pulumi-nodejs";
 
-/** Resolves after `pollMs` steps once `match` is in `lines`, or fails after `timeoutMs`. */
+/** Resolves with the first line of `lines` that matches, polling until it appears, or fails after `timeoutMs`. */
 export async function waitForLine(lines: string[], stream: string, match: string | RegExp, timeoutMs = 2000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   const test = (line: string) => (typeof match === "string" ? line.includes(match) : match.test(line));
