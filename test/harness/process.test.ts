@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { DeclaredResource, Engine, HostError, ProviderHost, captureProgram } from "../../provider/tools/harness";
 import { FileResource, readLog, tempDir } from "./file-resource";
+import { processAlive, until } from "../fixtures/wait";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -16,22 +17,6 @@ async function slowCreates(dir: string, count: number): Promise<DeclaredResource
   return resources;
 }
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.each(["SIGKILL", "SIGTERM"] as const)("a host killed with %s while creates are in flight", (signal) => {
   test("every in-flight create fails as a create naming the kill, and state holds none of them", async () => {
@@ -41,7 +26,7 @@ describe.each(["SIGKILL", "SIGTERM"] as const)("a host killed with %s while crea
     const resources = await slowCreates(dir, 3);
 
     const up = engine.up(resources);
-    await until(() => readLog(dir).filter((l) => l.op === "create").length === 3);
+    await until("3 creates in the log", () => readLog(dir).filter((l) => l.op === "create").length === 3);
     await host.kill(signal);
     const result = await up;
 
@@ -80,10 +65,10 @@ test("the host process exits when the process that started it is killed without 
     parent.stdout!.once("data", (d: Buffer) => resolve(Number(String(d).trim())));
     parent.once("exit", (code) => reject(new Error(`parent exited (${code}) before starting the host`)));
   });
-  expect(alive(childPid)).toBe(true);
+  expect(processAlive(childPid)).toBe(true);
 
   parent.kill("SIGKILL");
 
-  await until(() => !alive(childPid), 5000);
-  expect(alive(childPid)).toBe(false);
+  await until("the host to exit", () => !processAlive(childPid), 5000);
+  expect(processAlive(childPid)).toBe(false);
 });
