@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { clearTokenCache, credentialsFor, type CredentialsOptions, type ResolvedAuthConfig } from "../../provider/lib/auth";
 import { GenieApiError, GenieClient } from "../../provider/lib/client";
 import { FAKE_BIN, NODE_DIR, scratchHome } from "./cli-process";
+import { processAlive, until } from "../fixtures/wait";
 
 const HOST = "http://127.0.0.1:9";
 let home: string;
@@ -24,23 +25,7 @@ afterEach(() => clearTokenCache());
 
 const fakes = (extra: Record<string, string>): Record<string, string> => ({ PATH: `${FAKE_BIN}${path.delimiter}${NODE_DIR}`, HOME: home, ...extra });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return check();
-}
 
 test("an operation with 1.5 s left fails at its deadline while `databricks auth token` hangs, and the hung CLI is stopped", async () => {
   const pidFile = path.join(home, "hung.pid");
@@ -55,7 +40,8 @@ test("an operation with 1.5 s left fails at its deadline while `databricks auth 
   expect(took).toBeLessThan(5_000);
   // The fake wrote its pid when it started; once nobody waits for its answer, it is killed.
   const pid = Number(fs.readFileSync(pidFile, "utf8"));
-  expect(await until(() => !alive(pid), 5_000)).toBe(true);
+  await until("the timed-out CLI to be gone", () => !processAlive(pid), 5_000);
+  expect(processAlive(pid)).toBe(false);
 }, 20_000);
 
 test("a `databricks auth token` that does not answer in time says it timed out after N s, not that the login failed", async () => {

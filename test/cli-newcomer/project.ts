@@ -1,22 +1,27 @@
 /**
- * Deploys a scaffolded project's own program (its index.ts, importing "pulumi-genie" by name as a
- * user's does) through the engine harness against an emulator. "pulumi-genie" resolves to dist/,
- * so run `npx tsc -p tsconfig.json` first (`npm test` does).
+ * Deploys a scaffolded project's own program (Pulumi.yaml `main`, importing "pulumi-genie" by
+ * name as a user's does) through the engine harness against an emulator: the program runs under
+ * Pulumi's Node.js language runtime (cmd/run, ts-node) from its project folder, and the provider
+ * in the real dynamic-provider host. "pulumi-genie" resolves to dist/, so run
+ * `npx tsc -p tsconfig.json` first (`npm test` does).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import type { EmulatorHandle } from "../../provider/tools/emulator";
-import { captureProgram, Engine, ProviderHost } from "../../provider/tools/harness";
-import { readStackFile } from "../../provider/tools/cli/stack-config";
+import { captureProgram, Engine, ProviderHost, projectInfo, type RunOptions } from "../../provider/tools/harness";
+import { engineConfig, readStackFile } from "../../provider/tools/cli/stack-config";
 
 const ROOT = path.resolve(__dirname, "../..");
 
 export interface DeployedProject {
   engine: Engine;
-  /** The program's resources, declared afresh, then `up`. */
+  /** `pulumi up`: the program runs against the engine and the provider. */
   up(): ReturnType<Engine["up"]>;
+  /** What the program declares, as `pulumi preview` would run it now. */
   declare(): Promise<Awaited<ReturnType<typeof captureProgram>>>;
+  /** The project folder as a program, and the options it runs with (for engine.up/preview). */
+  program: { dir: string };
+  run: RunOptions;
   close(): Promise<void>;
 }
 
@@ -31,32 +36,20 @@ export async function deployProject(projectDir: string, stack: string, emulator:
   const { config } = readStackFile(stack, projectDir);
   // The emulator stands in for the stack's workspace: its URL and token replace the stack's
   // `databricks:*` settings (a profile, a CI auth type), as `pulumi-genie demo` does.
-  const flat = Object.fromEntries(
-    Object.entries(config)
-      .filter(([k]) => !k.startsWith("databricks:"))
-      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-  );
+  const flat = engineConfig(Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith("databricks:"))));
   const settings = { ...flat, "databricks:host": emulator.url, "databricks:token": emulator.token };
-  const project = String((parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name);
-  const host = await ProviderHost.start({ cwd: projectDir, config: settings, env: { DATABRICKS_CONFIG_FILE: path.join(projectDir, "no-databrickscfg") } });
+  const project = projectInfo(projectDir);
+  const run: RunOptions = { project: project.name, stack, config: settings };
+  // The engine starts the provider in the program's folder, as it runs the program there.
+  const host = await ProviderHost.start({ cwd: project.pwd, project: project.name, config: settings, env: { DATABRICKS_CONFIG_FILE: path.join(projectDir, "no-databrickscfg") } });
   const engine = new Engine({ host });
-  const programFile = path.join(projectDir, "index.ts");
-  const deployed: DeployedProject = {
+  const program = { dir: projectDir };
+  return {
     engine,
-    up: async () => engine.up((await deployed.declare()).resources),
-    async declare() {
-      const cwd = process.cwd();
-      process.chdir(projectDir); // Pulumi runs a program from its project directory
-      try {
-        // The program is a function that reads its config and files on every call: loading it once is enough.
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const program = require(programFile) as () => Promise<unknown>;
-        return await captureProgram(program, { project, stack, config: settings });
-      } finally {
-        process.chdir(cwd);
-      }
-    },
+    up: () => engine.up(program, run),
+    declare: () => captureProgram(program, run),
+    program,
+    run,
     close: () => host.close(),
   };
-  return deployed;
 }

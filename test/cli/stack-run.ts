@@ -4,7 +4,7 @@
  * The program and the provider load the package by name, so run `npx tsc -p tsconfig.json` first.
  */
 import * as path from "node:path";
-import { readStackFile } from "../../provider/tools/cli/stack-config";
+import { engineConfig, readStackFile } from "../../provider/tools/cli/stack-config";
 import type { EmulatorHandle } from "../../provider/tools/emulator";
 import { captureProgram, Engine, ProviderHost, type DeclaredResource } from "../../provider/tools/harness";
 
@@ -13,7 +13,7 @@ export const REPO_ROOT = path.resolve(__dirname, "../..");
 /** Stack file config as the engine hands it to a program: objects as JSON text; spacesDir made absolute. */
 export function stackConfig(projectDir: string, stack: string): Record<string, string> {
   const { config } = readStackFile(stack, projectDir);
-  const out = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  const out = engineConfig(config);
   // The program resolves genie:spacesDir against its working directory (the project root).
   out["genie:spacesDir"] = path.resolve(projectDir, out["genie:spacesDir"] ?? "spaces");
   return out;

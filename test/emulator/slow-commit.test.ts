@@ -6,20 +6,11 @@
 import { parseFaultSpec, startEmulator } from "../../provider/tools/emulator";
 import { FaultInjector } from "../../provider/tools/emulator/faults";
 import { createBody, useEmulator } from "./helpers";
+import { until } from "../fixtures/wait";
 
 const SPACES = "/api/2.0/genie/spaces";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 describe("slow-commit", () => {
   const ctx = useEmulator();

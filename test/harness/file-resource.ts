@@ -157,7 +157,14 @@ export function useSharedHost(): () => ProviderHost {
   };
 }
 
-/** A fresh folder for one test's FileResource objects and call log. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder for one test's FileResource objects and call log, removed after the test file. */
 export function tempDir(prefix = "harness-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }

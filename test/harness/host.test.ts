@@ -1,9 +1,8 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DeclaredResource, Engine, HostError, ProviderHost, captureProgram } from "../../provider/tools/harness";
-import { FileResource, FileResourceArgs, readLog } from "./file-resource";
+import { FileResource, FileResourceArgs, readLog, tempDir as newTempDir } from "./file-resource";
 
 const CONFIG = { "harness:greeting": "hello from the stack" };
 
@@ -15,9 +14,7 @@ afterAll(async () => {
   await host?.close();
 });
 
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "harness-host-"));
-}
+const tempDir = () => newTempDir("harness-host-");
 
 async function declare(dir: string, things: Record<string, Omit<FileResourceArgs, "dir">>): Promise<DeclaredResource[]> {
   const { resources } = await captureProgram(() => {
@@ -72,14 +69,15 @@ test("independent resources really run concurrently up to the default parallelis
   expect(Date.now() - started).toBeLessThan(8 * 500);
 });
 
-test("configure hands the provider the stack config under fully-qualified keys and PULUMI_CONFIG", async () => {
+test("configure hands the provider the stack config under fully-qualified keys; PULUMI_CONFIG holds only pulumi-nodejs keys", async () => {
   const dir = tempDir();
   const engine = new Engine({ host });
 
   await engine.up(await declare(dir, { a: { value: "1" } }));
 
   // fileResource's configure records `req.config.get("harness:greeting")`/`PULUMI_CONFIG["harness:greeting"]`.
-  expect(engine.state()[0].outputs.greeting).toBe("hello from the stack/hello from the stack");
+  // The engine puts only the provider package's own keys (pulumi-nodejs:*) into PULUMI_CONFIG.
+  expect(engine.state()[0].outputs.greeting).toBe("hello from the stack/none");
 });
 
 test("configure args and the PULUMI_CONFIG environment are separate channels", async () => {

@@ -6,7 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { GenieSpace, GenieSpacePermissions } from "pulumi-genie";
+import { engineConfig } from "../../provider/tools/cli/stack-config";
 import { captureProgram, type DeclaredResource } from "../../provider/tools/harness";
+import { loadFresh } from "../harness/tiers";
 import { PROJECT_ROOT, startPermissionsScenario } from "./scenario";
 
 const EXAMPLE = path.join(PROJECT_ROOT, "examples/permissions");
@@ -14,7 +16,7 @@ const EXAMPLE = path.join(PROJECT_ROOT, "examples/permissions");
 /** The stack file's `config:` values for our project, as the engine passes them (objects as JSON). */
 function stackConfig(stack: string): Record<string, string> {
   const doc = parse(fs.readFileSync(path.join(EXAMPLE, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  return engineConfig(doc.config);
 }
 
 async function runExample(stack: string): Promise<DeclaredResource[]> {
@@ -23,9 +25,7 @@ async function runExample(stack: string): Promise<DeclaredResource[]> {
   try {
     const { resources } = await captureProgram(
       () => {
-        jest.isolateModules(() => {
-          require(path.join(EXAMPLE, "index.ts"));
-        });
+        loadFresh(path.join(EXAMPLE, "index.ts"));
       },
       { project: "genie-permissions", stack, config: stackConfig(stack) },
     );

@@ -1,18 +1,21 @@
 /**
- * GenieSpacePermissions scenarios: an emulator, the real dynamic-provider host started from the
- * project root (so `require("pulumi-genie/runtime")` resolves as in a user's project), and a
- * program that declares permissions through the package by name.
+ * GenieSpacePermissions scenarios: an emulator, a provider and a program that declares
+ * permissions, on the tier test/harness/tiers.ts picks: in-process against the source (default),
+ * or the real dynamic-provider host started from the project root with the program declaring
+ * permissions through the package by name (GENIE_TEST_TIER=host), as in a user's project.
  */
 import * as path from "node:path";
-import { GenieSpacePermissions, type GenieSpacePermissionsArgs } from "pulumi-genie";
+import type { GenieSpacePermissionsArgs } from "pulumi-genie";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "pulumi-genie/emulator";
-import { captureProgram, Engine, ProviderHost, type DeclaredResource } from "../../provider/tools/harness";
+import { captureProgram, Engine, type DeclaredResource, type InProcessProvider, type ProviderHost } from "../../provider/tools/harness";
+import { startScenarioProvider, testTier, type Tier } from "../harness/tiers";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 export interface PermissionsScenario {
   emulator: EmulatorHandle;
-  host: ProviderHost;
+  /** The provider: a ProviderHost on the host tier (it can be killed), else an InProcessProvider. */
+  host: ProviderHost | InProcessProvider;
   engine: Engine;
   /** Empty emulator, empty state, request log and output cleared: one host serves many tests. */
   reset(): void;
@@ -27,14 +30,16 @@ export interface PermissionsScenario {
   close(): Promise<void>;
 }
 
-export async function startPermissionsScenario(opts: { emulator?: EmulatorOptions } = {}): Promise<PermissionsScenario> {
+export async function startPermissionsScenario(opts: { emulator?: EmulatorOptions; tier?: Tier } = {}): Promise<PermissionsScenario> {
+  const tier = opts.tier ?? testTier();
   const emulator = await startEmulator({ ...opts.emulator });
   const config = { "databricks:host": emulator.url, "databricks:token": emulator.token };
-  const host = await ProviderHost.start({
+  const { host, library: { GenieSpacePermissions } } = await startScenarioProvider(emulator, {
     cwd: PROJECT_ROOT,
+    project: "genie",
     config,
     env: { DATABRICKS_CONFIG_FILE: path.join(PROJECT_ROOT, "test/permissions/no-such-databrickscfg") },
-  });
+  }, tier);
   let printed = 0;
   const scenario: PermissionsScenario = {
     emulator,

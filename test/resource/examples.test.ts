@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { captureProgram, type DeclaredResource } from "../../provider/tools/harness";
+import { loadFresh } from "../harness/tiers";
 import { PROJECT_ROOT } from "./scenario";
 
 async function runExample(dir: string, stack: string, config: Record<string, string>): Promise<DeclaredResource[]> {
@@ -15,10 +16,7 @@ async function runExample(dir: string, stack: string, config: Record<string, str
   try {
     const { resources } = await captureProgram(
       () => {
-        let exported: unknown;
-        jest.isolateModules(() => {
-          exported = require(path.join(exampleDir, "index.ts"));
-        });
+        const exported = loadFresh(path.join(exampleDir, "index.ts"));
         return typeof exported === "function" ? (exported as () => unknown)() : exported;
       },
       { project: parse(fs.readFileSync(path.join(exampleDir, "Pulumi.yaml"), "utf8")).name as string, stack, config },

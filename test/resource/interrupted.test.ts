@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type { GenieSpaceArgs } from "pulumi-genie";
 import { Engine, ProviderHost, type StateEntry } from "../../provider/tools/harness";
 import { PROJECT_ROOT, salesSpace, startScenario, type Scenario } from "./scenario";
+import { until } from "../fixtures/wait";
 
 const SPACES_PATH = "/api/2.0/genie/spaces";
 const slowPosts = (latencyMs: number) => [{ method: "POST", path: SPACES_PATH, kind: "latency" as const, latencyMs }];
@@ -15,14 +16,6 @@ function spaces(n: number, edit?: (i: number) => Partial<GenieSpaceArgs>): Recor
   const out: Record<string, GenieSpaceArgs> = {};
   for (let i = 0; i < n; i++) out[`region-${i}`] = { title: `Sales region ${i}`, warehouseId: "wh1", space: salesSpace(i), ...edit?.(i) };
   return out;
-}
-
-async function until(what: string, test: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe("interrupted and slow creates through the provider host", () => {
@@ -53,16 +46,16 @@ describe("interrupted and slow creates through the provider host", () => {
   test.each(["SIGKILL", "SIGTERM"] as const)(
     "the provider %s-ed after its POSTs reached the server: the re-run takes the spaces over, exactly N live spaces and no second POST",
     async (signal) => {
-      s = await startScenario({ emulator: { faults: slowPosts(2500) } });
+      s = await startScenario({ tier: "host", emulator: { faults: slowPosts(2500) } });
       const declared = spaces(10);
       const running = s.engine.up(await s.declare(declared));
-      await until("10 POSTs at the server", () => posts() === 10);
+      await until("10 POSTs at the server", () => posts() === 10, 15_000);
       await s.host.kill(signal);
       const first = await running;
       // As in the engine, creates whose answers never came are not in state.
       expect(first.failed).toBe(10);
       expect(s.engine.state()).toHaveLength(0);
-      await until("the server to commit them", () => live().length === 10);
+      await until("the server to commit them", () => live().length === 10, 15_000);
 
       s.emulator.clearRequests();
       const { engine, result } = await rerun(s.engine.state(), declared);
@@ -77,13 +70,13 @@ describe("interrupted and slow creates through the provider host", () => {
   );
 
   test("killed with only some creates sent: the re-run takes over the sent ones and creates the rest, exactly N", async () => {
-    s = await startScenario({ emulator: { faults: slowPosts(2500) }, parallelism: 4 });
+    s = await startScenario({ tier: "host", emulator: { faults: slowPosts(2500) }, parallelism: 4 });
     const declared = spaces(10);
     const running = s.engine.up(await s.declare(declared));
-    await until("4 POSTs at the server", () => posts() >= 4);
+    await until("4 POSTs at the server", () => posts() >= 4, 15_000);
     await s.host.kill("SIGKILL");
     await running;
-    await until("the server to commit them", () => live().length === 4);
+    await until("the server to commit them", () => live().length === 4, 15_000);
     s.emulator.setFaults([]);
     s.emulator.clearRequests();
     const { engine, result } = await rerun(s.engine.state(), declared);
@@ -96,7 +89,7 @@ describe("interrupted and slow creates through the provider host", () => {
   test("a POST slower than the request timeout is never sent again; the space it made is found and recorded: one space", async () => {
     // The server commits after 2.5 s; the client gives up on the request after 2 s and then
     // looks for the space for up to another request timeout, during which it appears.
-    s = await startScenario({ emulator: { faults: slowPosts(2500) }, config: { "genie:requestTimeoutSeconds": "2" } });
+    s = await startScenario({ tier: "host", emulator: { faults: slowPosts(2500) }, config: { "genie:requestTimeoutSeconds": "2" } });
     const result = await s.engine.up(await s.declare(spaces(1)));
     expect(result.steps[0].error).toBeUndefined();
     expect(result.failed).toBe(0);
@@ -106,13 +99,13 @@ describe("interrupted and slow creates through the provider host", () => {
   });
 
   test("a POST that commits after the operation deadline: the step fails without a second POST, and the re-run takes the space over", async () => {
-    s = await startScenario({ emulator: { faults: slowPosts(2500) }, config: { "genie:requestTimeoutSeconds": "1", "genie:operationTimeoutSeconds": "1.5" } });
+    s = await startScenario({ tier: "host", emulator: { faults: slowPosts(2500) }, config: { "genie:requestTimeoutSeconds": "1", "genie:operationTimeoutSeconds": "1.5" } });
     const declared = spaces(1);
     const first = await s.engine.up(await s.declare(declared));
     expect(first.failed).toBe(1);
     expect(first.steps[0].error).toMatch(/not sending the create again, because the lost request may still complete\. Run again/);
     expect(s.engine.state()).toHaveLength(0);
-    await until("the late commit", () => live().length === 1);
+    await until("the late commit", () => live().length === 1, 15_000);
     expect(posts()).toBe(1);
 
     s.emulator.setFaults([]);
@@ -124,12 +117,12 @@ describe("interrupted and slow creates through the provider host", () => {
   });
 
   test("the declaration changed between the interrupted run and the re-run: it stops before any POST, naming the space and how to adopt it", async () => {
-    s = await startScenario({ emulator: { faults: slowPosts(1000) } });
+    s = await startScenario({ tier: "host", emulator: { faults: slowPosts(1000) } });
     const running = s.engine.up(await s.declare(spaces(1)));
-    await until("the POST at the server", () => posts() === 1);
+    await until("the POST at the server", () => posts() === 1, 15_000);
     await s.host.kill("SIGKILL");
     await running;
-    await until("the commit", () => live().length === 1);
+    await until("the commit", () => live().length === 1, 15_000);
     const id = live()[0].space_id;
     s.emulator.setFaults([]);
     s.emulator.clearRequests();
@@ -170,7 +163,7 @@ describe("interrupted and slow creates through the provider host", () => {
   });
 
   test("two resources declaring one title in one folder: the second is refused before its POST, one space", async () => {
-    s = await startScenario({ parallelism: 2 });
+    s = await startScenario({ tier: "host", parallelism: 2 });
     const result = await s.engine.up(
       await s.declare({
         a: { title: "Twins", warehouseId: "wh1", space: salesSpace(1) },

@@ -3,16 +3,14 @@
  * stack files, not the provider; provider behavior is proven through the host in the other files.)
  */
 import * as path from "node:path";
-import { readStackFile } from "../../provider/tools/cli/stack-config";
+import { engineConfig, readStackFile } from "../../provider/tools/cli/stack-config";
 import { captureProgram } from "../../provider/tools/harness";
 import { PROJECT_ROOT } from "./scenario";
 
 /** Stack file config as the engine hands it to a program: objects as JSON text. */
 function stackConfig(stack: string): Record<string, string> {
   const { config } = readStackFile(stack, PROJECT_ROOT);
-  return Object.fromEntries(
-    Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-  );
+  return engineConfig(config);
 }
 
 async function runProgram(stack: string) {

@@ -1,18 +1,21 @@
 /**
- * Shared set-up for GenieSpace scenarios: an emulator, the real dynamic-provider host started
- * from the project root (so `require("pulumi-genie/runtime")` resolves exactly as in a user's
- * project), and programs that declare spaces through the package by name.
+ * Shared set-up for GenieSpace scenarios: an emulator, a provider and programs that declare
+ * spaces, on the tier test/harness/tiers.ts picks: in-process against the source (default), or
+ * the real dynamic-provider host started from the project root, with programs declaring spaces
+ * through the package by name (GENIE_TEST_TIER=host), exactly as in a user's project.
  */
 import * as path from "node:path";
-import { GenieSpace, type GenieSpaceArgs } from "pulumi-genie";
+import type { GenieSpaceArgs } from "pulumi-genie";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "pulumi-genie/emulator";
-import { captureProgram, Engine, ProviderHost, type DeclaredResource } from "../../provider/tools/harness";
+import { captureProgram, Engine, type DeclaredResource, type InProcessProvider, type ProviderHost } from "../../provider/tools/harness";
+import { startScenarioProvider, testTier, type Tier } from "../harness/tiers";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 export interface Scenario {
   emulator: EmulatorHandle;
-  host: ProviderHost;
+  /** The provider: a ProviderHost on the host tier (it can be killed), else an InProcessProvider. */
+  host: ProviderHost | InProcessProvider;
   engine: Engine;
   config: Record<string, string>;
   /** Declares the given spaces as a program would and returns what the engine receives. */
@@ -23,7 +26,13 @@ export interface Scenario {
 }
 
 export async function startScenario(
-  opts: { emulator?: EmulatorOptions; config?: Record<string, string>; parallelism?: number } = {},
+  opts: {
+    emulator?: EmulatorOptions;
+    config?: Record<string, string>;
+    parallelism?: number;
+    /** Default: GENIE_TEST_TIER (in-process). Tests that kill the provider need "host". */
+    tier?: Tier;
+  } = {},
 ): Promise<Scenario> {
   const emulator = await startEmulator({ ...opts.emulator });
   const config = {
@@ -32,11 +41,13 @@ export async function startScenario(
     ...opts.config,
   };
   // Keep the developer's own Databricks settings out of the provider process.
-  const host = await ProviderHost.start({
+  const tier = opts.tier ?? testTier();
+  const { host, library: { GenieSpace } } = await startScenarioProvider(emulator, {
     cwd: PROJECT_ROOT,
+    project: "genie",
     config,
     env: { DATABRICKS_CONFIG_FILE: path.join(PROJECT_ROOT, "test/resource/no-such-databrickscfg") },
-  });
+  }, tier);
   const engine = new Engine({ host, parallelism: opts.parallelism ?? 16 });
   return {
     emulator,

@@ -19,12 +19,12 @@ import { resolveAuthConfig, credentialsFor, normalizeHost, AuthConfigError } fro
 import { GenieClient, isNotFound } from "../../lib/client";
 import { startEmulator } from "../emulator";
 // The harness loads @pulumi/pulumi and TypeScript: required when the walk runs, not at every CLI start.
-import type { DeclaredResource, Engine, EngineResult, StateEntry } from "../harness";
+import type { DeclaredResource, EngineResult, StateEntry } from "../harness";
 import { compareSpaces } from "../../lib/space";
-import { isSeq, parse, parseDocument } from "yaml";
+import { isSeq, parseDocument } from "yaml";
 import { CliError, describeError, finish, processIo, type CliIo } from "./io";
 import { writeConfined } from "./safe-path";
-import { readStackFile, stackFilePath } from "./stack-config";
+import { engineConfig, readStackFile, stackFilePath } from "./stack-config";
 import { stackSpacesDir } from "./stack-edit";
 
 type Write = (line: string) => void;
@@ -226,71 +226,32 @@ function editSpaceFile(projectDir: string, stack: string): string {
   return path.relative(projectDir, file);
 }
 
-/** The project's program, as Pulumi.yaml names it (`main`, else index.ts / index.js). */
-function projectProgram(projectDir: string): { name: string; file: string } {
-  const project = (parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) ?? {}) as { name?: string; main?: string };
-  const candidates = project.main ? [project.main, path.join(project.main, "index.ts"), path.join(project.main, "index.js")] : ["index.ts", "index.js"];
-  const file = candidates.map((c) => path.resolve(projectDir, c)).find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
-  if (!file) throw new Error(`cannot find the program of ${projectDir}: set main in Pulumi.yaml or add index.ts`);
-  return { name: project.name ?? path.basename(projectDir), file };
-}
-
-/**
- * Lets plain node load a TypeScript program, as Pulumi's own Node.js runtime does, with the
- * project's `typescript` package (transpile only). Not needed where a loader is already in place.
- */
-function registerTypeScript(projectDir: string): void {
-  type Loader = (module: NodeJS.Module, filename: string) => void;
-  const extensions = (require as unknown as { extensions?: Record<string, Loader> }).extensions;
-  if (!extensions || extensions[".ts"]) return;
-  const ts = require(require.resolve("typescript", { paths: [projectDir, __dirname] })) as typeof import("typescript");
-  extensions[".ts"] = (module, filename) => {
-    const out = ts.transpileModule(fs.readFileSync(filename, "utf8"), {
-      fileName: filename,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    (module as NodeJS.Module & { _compile(code: string, file: string): void })._compile(out.outputText, filename);
-  };
-}
-
 // ------------------------------------------------------------------------------------ harness walk
 
 async function harnessWalk(scratch: string, opts: DemoOptions, target: DemoTarget, write: Write): Promise<boolean> {
-  const { captureProgram, Engine, ProviderHost } = require("../harness") as typeof import("../harness");
-  const config = stackConfig(scratch, opts.stack, target);
-  const program = projectProgram(scratch);
-  registerTypeScript(scratch);
-  const declare = async () => {
-    const cwd = process.cwd();
-    process.chdir(scratch); // Pulumi runs programs from the project directory
-    try {
-      delete require.cache[program.file];
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const exported = require(program.file) as unknown;
-      const run = typeof exported === "function" ? (exported as () => unknown) : () => exported;
-      return await captureProgram(run, { project: program.name, stack: opts.stack, config });
-    } finally {
-      process.chdir(cwd);
-    }
-  };
+  const { Engine, ProviderHost, projectInfo } = require("../harness") as typeof import("../harness");
+  // The program runs as `pulumi up` runs it: Pulumi's Node.js language runtime (cmd/run, with
+  // ts-node for TypeScript) from the folder Pulumi.yaml's `main` names, against the harness's
+  // resource monitor; the provider host runs from that folder too, as the engine starts it.
+  const project = projectInfo(scratch);
+  const run = { project: project.name, stack: opts.stack, config: stackConfig(scratch, opts.stack, target) };
+  const program = { dir: scratch };
   const isolation: Record<string, string> = opts.workspace === undefined ? { DATABRICKS_CONFIG_FILE: path.join(scratch, "no-databrickscfg") } : {};
-  const host = await ProviderHost.start({ cwd: opts.projectDir, config, env: { ...isolation, ...target.env } });
+  const host = await ProviderHost.start({ cwd: project.pwd, project: project.name, config: run.config, env: { ...isolation, ...target.env } });
   const engine = new Engine({ host, parallelism: 16 });
   let ok = true;
   const show = (title: string, result: EngineResult) => {
     ok = printResult(title, result, write) && ok;
+    return result;
   };
   try {
-    let declared = await declare();
-    show(`pulumi up --stack ${opts.stack}`, await engine.up(declared.resources));
-    printOutputs(engine, write);
+    printOutputs(show(`pulumi up --stack ${opts.stack}`, await engine.up(program, run)), write);
     const made = engine.state().map((e) => e.id);
 
     write(`\n# edit ${editSpaceFile(scratch, opts.stack)}: one more sample question`);
-    declared = await declare();
-    show(`pulumi preview --diff --stack ${opts.stack}`, await engine.preview(declared.resources));
-    for (const line of plannedChanges(engine.state(), declared.resources)) write(line);
-    show(`pulumi up --stack ${opts.stack}`, await engine.up(declared.resources));
+    const preview = show(`pulumi preview --diff --stack ${opts.stack}`, await engine.preview(program, run));
+    for (const line of plannedChanges(engine.state(), preview.resources ?? [])) write(line);
+    show(`pulumi up --stack ${opts.stack}`, await engine.up(program, run));
 
     const [edited] = engine.state().sort((a, b) => a.name.localeCompare(b.name));
     if (edited) {
@@ -300,7 +261,7 @@ async function harnessWalk(scratch: string, opts: DemoOptions, target: DemoTarge
     const beforeRefresh = engine.state();
     show(`pulumi refresh --stack ${opts.stack}`, await engine.refresh());
     for (const line of refreshedChanges(beforeRefresh, engine.state())) write(line);
-    show(`pulumi up --stack ${opts.stack}   # converges back to the files`, await engine.up(declared.resources));
+    show(`pulumi up --stack ${opts.stack}   # converges back to the files`, await engine.up(program, run));
     show(`pulumi refresh --preview-only --expect-no-changes --stack ${opts.stack}`, await engine.refresh({ previewOnly: true }));
     show(`pulumi destroy --stack ${opts.stack}`, await engine.destroy());
     write(`\n${await target.summary(made)}`);
@@ -316,12 +277,11 @@ function stackConfig(projectDir: string, stack: string, target: DemoTarget): Rec
   const { config } = readStackFile(stack, projectDir);
   // The stack's own workspace settings give way to the target's: the emulator (its token is the
   // credential), or the workspace named by --workspace (credentials as that command found them).
-  const flat = Object.fromEntries(
-    Object.entries(config)
-      .filter(([k]) => !k.startsWith("databricks:"))
-      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-  );
-  return { ...flat, ...target.providerConfig };
+  const flat = engineConfig(Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith("databricks:"))));
+  // The space files by absolute path: Pulumi runs the program from the folder of Pulumi.yaml's
+  // `main`, which need not be the project root the stack's spacesDir is written against.
+  const spacesDir = stackSpacesDir(stack, projectDir);
+  return { ...flat, ...(spacesDir ? { "genie:spacesDir": spacesDir } : {}), ...target.providerConfig };
 }
 
 const SYMBOL: Record<string, string> = {
@@ -338,7 +298,8 @@ function printResult(title: string, result: EngineResult, write: Write): boolean
   const counts = new Map<string, number>();
   for (const step of result.steps) counts.set(step.op, (counts.get(step.op) ?? 0) + 1);
   write(`  Resources: ${[...counts].map(([op, n]) => `${n} ${op}`).join(", ") || "none"}`);
-  return result.failed === 0;
+  if (result.error !== undefined) write(`  The program failed: ${result.error}`);
+  return result.failed === 0 && result.error === undefined;
 }
 
 const SCALARS = ["title", "description", "warehouseId", "parentPath"] as const;
@@ -381,9 +342,10 @@ function refreshedChanges(before: StateEntry[], after: StateEntry[]): string[] {
   return lines;
 }
 
-function printOutputs(engine: Engine, write: Write): void {
+/** The stack outputs the program exported, as `pulumi up` prints them. */
+function printOutputs(result: EngineResult, write: Write): void {
   write("  Outputs:");
-  for (const e of engine.state()) write(`    ${e.name}: { id: ${e.id}, url: ${String(e.outputs.url)} }`);
+  for (const [key, value] of Object.entries(result.outputs ?? {})) write(`    ${key}: ${JSON.stringify(value)}`);
 }
 
 // ---------------------------------------------------------------------------------------- CLI walk

@@ -65,7 +65,7 @@ function pulumiVersion(): string {
     const v = (require("@pulumi/pulumi/package.json") as { version: string }).version;
     return `^${v}`;
   } catch {
-    return "^3.139.0";
+    return "^3.216.0";
   }
 }
 

@@ -60,6 +60,11 @@ export function readStackFile(stack: string, projectDir = process.cwd()): StackF
   return { file, config: parsed.config ?? {} };
 }
 
+/** Stack config as the engine hands it to a program: strings as they are, other values as JSON text. */
+export function engineConfig(config: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
 /** `genie:variables` of a stack, as strings. */
 export function stackVariables(stackFile: StackFile): Record<string, string> {
   const raw = stackFile.config["genie:variables"];

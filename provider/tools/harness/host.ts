@@ -4,52 +4,31 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as readline from "node:readline";
 import * as grpc from "@grpc/grpc-js";
+import type { Message } from "google-protobuf";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
-import * as proto from "@pulumi/pulumi/proto/provider_pb";
-import { Status } from "@pulumi/pulumi/proto/status_pb";
-import { Props, fromStruct, toStruct } from "./values";
+import { ProviderPlugin, type ProviderTransport } from "./plugin";
+import { providerEnvironmentConfig } from "./provider";
 
-// Type URL the host packs into the status details (cmd/dynamic-provider/index.js grpcResponseFromError).
-const INIT_FAILED_TYPE = "pulumirpc.ErrorResourceInitFailed";
-
-/**
- * An error a provider method raised, as the engine sees it. When `create`/`update` threw an error
- * carrying `id` (the object exists but a later step failed), the host sends an
- * ErrorResourceInitFailed detail: `id`, `outputs` and `reasons` come from it.
- */
-export class HostError extends Error {
-  constructor(
-    readonly method: string,
-    message: string,
-    readonly code: number,
-    readonly id?: string,
-    readonly outputs?: Props,
-    readonly reasons: string[] = [],
-  ) {
-    super(message);
-    this.name = "HostError";
-  }
-}
+export { HostError } from "./provider";
+export type { CheckResult, DiffResult, ReadResult } from "./provider";
 
 export interface ProviderHostOptions {
   /** Where the host runs (the program directory); packages required by `__provider` resolve from here. */
   cwd?: string;
-  /** Stack config, fully-qualified keys ("ns:key"): sent in Configure and as PULUMI_CONFIG. */
+  /**
+   * The Pulumi project. The engine gives it to the provider process (PULUMI_NODEJS_PROJECT), so a
+   * provider's `req.config.get("key")` without a namespace reads `<project>:key`. Default "project".
+   */
+  project?: string;
+  /**
+   * Stack config, fully-qualified keys ("ns:key"). All of it goes to Configure; only the
+   * `pulumi-nodejs:*` keys, without the namespace, go to PULUMI_CONFIG (as the engine splits it).
+   */
   config?: Record<string, string>;
+  /** Config keys whose values are secret (sent marked secret in Configure, as the engine does). */
+  secretKeys?: string[];
+  /** Extra environment for the provider process (wins over what the harness sets). */
   env?: Record<string, string>;
-}
-
-export interface CheckResult {
-  inputs: Props;
-  failures: { property: string; reason: string }[];
-}
-
-export interface DiffResult {
-  changes: boolean;
-  replaces: string[];
-  deleteBeforeReplace: boolean;
-  /** The provider had no diff method (DIFF_UNKNOWN): the engine must compare inputs itself. */
-  unknown: boolean;
 }
 
 function hostScript(cwd: string): string {
@@ -61,46 +40,85 @@ function hostScript(cwd: string): string {
   }
 }
 
-function decodeInitFailure(err: grpc.ServiceError): { id: string; outputs: Props; reasons: string[] } | undefined {
-  const raw = err.metadata?.get("grpc-status-details-bin") ?? [];
-  for (const value of raw) {
-    const bytes = typeof value === "string" ? Buffer.from(value, "base64") : value;
-    const status = Status.deserializeBinary(new Uint8Array(bytes));
-    for (const any of status.getDetailsList()) {
-      if (any.getTypeName() !== INIT_FAILED_TYPE) continue;
-      const detail = proto.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
-      return { id: detail.getId(), outputs: fromStruct(detail.getProperties()), reasons: detail.getReasonsList() };
-    }
+/**
+ * Loaded into the host process before Pulumi's script (`--import`): the harness holds the other end
+ * of the child's stdin, so end-of-file there means the harness is gone — by close(), a crash or a
+ * SIGKILL — and the host exits with it instead of lingering as an orphan. The engine ties its
+ * plugins' lifetime to its own the same way (it kills them when it exits).
+ */
+const EXIT_WITH_PARENT = `data:text/javascript,${encodeURIComponent(
+  'process.stdin.on("end",()=>process.exit(0));process.stdin.on("error",()=>process.exit(0));process.stdin.resume();process.stdin.unref();',
+)}`;
+/** `--import` arrived in Node 20.6; on older 20.x the host runs without the exit-with-parent guard. */
+const [NODE_MAJOR = 0, NODE_MINOR = 0] = process.versions.node.split(".").map(Number);
+const PRELOAD = NODE_MAJOR > 20 || (NODE_MAJOR === 20 && NODE_MINOR >= 6) ? ["--import", EXIT_WITH_PARENT] : [];
+
+class GrpcTransport implements ProviderTransport {
+  constructor(private readonly client: ResourceProviderClient) {}
+
+  unary(method: string, request: Message): Promise<Message> {
+    const fn = (this.client as unknown as Record<string, Function>)[method].bind(this.client);
+    return new Promise((resolve, reject) => fn(request, (err: grpc.ServiceError | null, res: Message) => (err ? reject(err) : resolve(res))));
   }
-  return undefined;
 }
 
-export class ProviderHost {
-  readonly stdout: string[] = [];
-  readonly stderr: string[] = [];
-  private client!: ResourceProviderClient;
-  private exited: Promise<void>;
+export class ProviderHost extends ProviderPlugin {
+  private readonly exited: Promise<void>;
+  /** How the host process ended: its exit code, or the signal that killed it. */
+  exitStatus?: { code: number | null; signal: NodeJS.Signals | null };
 
   private constructor(
     private readonly child: ChildProcess,
-    private readonly config: Record<string, string>,
+    private readonly client: ResourceProviderClient,
   ) {
-    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    super();
+    this.transport = new GrpcTransport(client);
+    this.exited = new Promise((resolve) =>
+      child.once("exit", (code, signal) => {
+        this.exitStatus = { code, signal };
+        resolve();
+      }),
+    );
+  }
+
+  /** The host process id (for tests that watch the process itself). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   static async start(opts: ProviderHostOptions = {}): Promise<ProviderHost> {
     const cwd = opts.cwd ?? process.cwd();
     const config = opts.config ?? {};
-    const child = spawn(process.execPath, [hostScript(cwd), "127.0.0.1:1"], {
+    const project = opts.project ?? "project";
+    // The shim runs `node <dynamic-provider> <engine address>`; the 3.2xx host never dials the
+    // engine, so any address will do.
+    const child = spawn(process.execPath, [...PRELOAD, hostScript(cwd), "127.0.0.1:1"], {
       cwd,
-      env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config), ...opts.env },
-      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        // What the engine adds to the plugin's environment (pkg/resource/plugin/provider_plugin.go
+        // NewProvider): the project, twice, and the provider package's own config.
+        PULUMI_NODEJS_PROJECT: project,
+        PULUMI_PROJECT: project,
+        PULUMI_CONFIG: JSON.stringify(providerEnvironmentConfig(config)),
+        ...opts.env,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
     });
-    const host = new ProviderHost(child, config);
-    const port = await host.readPort();
-    host.client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    // Our end of the child's stdin must not keep this process alive.
+    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    let port: Awaited<ReturnType<typeof readPort>>;
     try {
-      await host.configure();
+      port = await readPort(child);
+    } catch (e) {
+      child.kill("SIGKILL");
+      throw e;
+    }
+    const client = new ResourceProviderClient(`127.0.0.1:${port.value}`, grpc.credentials.createInsecure());
+    const host = new ProviderHost(child, client);
+    port.attach(host.stdout, host.stderr);
+    try {
+      await host.configure(config, opts.secretKeys);
     } catch (e) {
       await host.close();
       throw e;
@@ -108,152 +126,72 @@ export class ProviderHost {
     return host;
   }
 
-  /** The host prints its port as the first stdout line; everything after is provider output. */
-  private readPort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      let port: number | undefined;
-      readline.createInterface({ input: this.child.stderr! }).on("line", (line) => this.stderr.push(line));
-      readline.createInterface({ input: this.child.stdout! }).on("line", (line) => {
-        if (port !== undefined) {
-          this.stdout.push(line);
-          return;
-        }
-        port = Number(line.trim());
-        if (Number.isInteger(port) && port > 0) resolve(port);
-        else reject(new Error(`dynamic-provider host printed ${JSON.stringify(line)} instead of its port`));
-      });
-      this.child.once("error", reject);
-      this.child.once("exit", (code) => {
-        if (port === undefined) {
-          reject(new Error(`dynamic-provider host exited (code ${code}) before printing its port: ${this.stderr.join("\n")}`));
-        }
-      });
-    });
-  }
-
-  private call<Req, Res>(method: string, request: Req): Promise<Res> {
-    const fn = (this.client as unknown as Record<string, Function>)[method].bind(this.client);
-    return new Promise((resolve, reject) => {
-      fn(request, (err: grpc.ServiceError | null, res: Res) => {
-        if (!err) return resolve(res);
-        const failure = decodeInitFailure(err);
-        reject(new HostError(method, err.details || err.message, err.code, failure?.id, failure?.outputs, failure?.reasons));
-      });
-    });
+  protected override async describeFailure(method: string, message: string): Promise<string> {
+    // A call cut off by the host's death fails with UNAVAILABLE before the exit event lands: give
+    // the exit a moment so the error can say what happened to the process.
+    if (!this.exitStatus) await Promise.race([this.exited, new Promise((r) => setTimeout(r, 200))]);
+    if (!this.exitStatus) return message;
+    const how = this.exitStatus.signal ? `was killed by ${this.exitStatus.signal}` : `exited with code ${this.exitStatus.code}`;
+    return `the provider host ${how}; ${method} did not complete (${message})`;
   }
 
   /**
-   * Configure, as the engine sends it to the pulumi-nodejs provider: the whole stack config.
-   * The 3.248 host reads only `args` (a Struct) and looks keys up verbatim with
-   * `req.config.get("ns:key")`; `variables` ("ns:config:key") is sent too, as the engine does.
+   * Ends the host process with `signal` (default SIGKILL), as a cancelled CI job or an
+   * out-of-memory kill would, without closing anything first, and waits for it to end. Calls in
+   * flight fail with a HostError saying the host was killed; later calls fail the same way; the
+   * host cannot be used again (close() is still safe).
    */
-  async configure(): Promise<void> {
-    const req = new proto.ConfigureRequest();
-    req.setArgs(toStruct(this.config));
-    const variables = req.getVariablesMap();
-    for (const [key, value] of Object.entries(this.config)) {
-      const i = key.indexOf(":");
-      variables.set(i < 0 ? key : `${key.slice(0, i)}:config:${key.slice(i + 1)}`, value);
-    }
-    req.setAcceptsecrets(true);
-    req.setAcceptresources(true);
-    await this.call<proto.ConfigureRequest, proto.ConfigureResponse>("configure", req);
-  }
-
-  async check(urn: string, olds: Props, news: Props): Promise<CheckResult> {
-    const req = new proto.CheckRequest();
-    req.setUrn(urn);
-    req.setOlds(toStruct(olds));
-    req.setNews(toStruct(news));
-    const res = await this.call<proto.CheckRequest, proto.CheckResponse>("check", req);
-    return {
-      inputs: fromStruct(res.getInputs()),
-      failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
-    };
-  }
-
-  async diff(id: string, urn: string, olds: Props, news: Props): Promise<DiffResult> {
-    const req = new proto.DiffRequest();
-    req.setId(id);
-    req.setUrn(urn);
-    req.setOlds(toStruct(olds));
-    req.setNews(toStruct(news));
-    const res = await this.call<proto.DiffRequest, proto.DiffResponse>("diff", req);
-    const changes = res.getChanges();
-    return {
-      changes: changes === proto.DiffResponse.DiffChanges.DIFF_SOME,
-      replaces: res.getReplacesList(),
-      deleteBeforeReplace: res.getDeletebeforereplace(),
-      unknown: changes === proto.DiffResponse.DiffChanges.DIFF_UNKNOWN,
-    };
-  }
-
-  async create(urn: string, props: Props): Promise<{ id: string; outputs: Props }> {
-    const req = new proto.CreateRequest();
-    req.setUrn(urn);
-    req.setProperties(toStruct(props));
-    const res = await this.call<proto.CreateRequest, proto.CreateResponse>("create", req);
-    return { id: res.getId(), outputs: fromStruct(res.getProperties()) };
-  }
-
-  /** `id` is "" when the provider reported the object gone. `inputs` is {} when it returned none. */
-  async read(id: string, urn: string, props: Props, inputs: Props): Promise<{ id: string; outputs: Props; inputs: Props }> {
-    const req = new proto.ReadRequest();
-    req.setId(id);
-    req.setUrn(urn);
-    req.setProperties(toStruct(props));
-    req.setInputs(toStruct(inputs));
-    const res = await this.call<proto.ReadRequest, proto.ReadResponse>("read", req);
-    return { id: res.getId(), outputs: fromStruct(res.getProperties()), inputs: fromStruct(res.getInputs()) };
-  }
-
-  async update(id: string, urn: string, olds: Props, news: Props): Promise<Props> {
-    const req = new proto.UpdateRequest();
-    req.setId(id);
-    req.setUrn(urn);
-    req.setOlds(toStruct(olds));
-    req.setNews(toStruct(news));
-    const res = await this.call<proto.UpdateRequest, proto.UpdateResponse>("update", req);
-    return fromStruct(res.getProperties());
-  }
-
-  async delete(id: string, urn: string, props: Props): Promise<void> {
-    const req = new proto.DeleteRequest();
-    req.setId(id);
-    req.setUrn(urn);
-    req.setProperties(toStruct(props));
-    await this.call<proto.DeleteRequest, unknown>("delete", req);
-  }
-
-  /**
-   * The first captured line of `stream` matching `match`. Output reaches us through a pipe, not
-   * the gRPC reply, so a line may land shortly after the call that printed it returned.
-   */
-  async waitForLine(stream: "stdout" | "stderr", match: string | RegExp, timeoutMs = 2000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    const test = (line: string) => (typeof match === "string" ? line.includes(match) : match.test(line));
-    for (;;) {
-      const line = this[stream].find(test);
-      if (line !== undefined) return line;
-      if (Date.now() > deadline) throw new Error(`no ${stream} line matching ${match} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
-  /**
-   * Ends the host process with `signal`, as a cancelled CI job or an out-of-memory kill would,
-   * without closing anything first. Calls in flight fail; the host cannot be used afterwards.
-   */
-  async kill(signal: NodeJS.Signals): Promise<void> {
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     await this.exited;
-    this.client?.close();
   }
 
   async close(): Promise<void> {
-    this.client?.close();
+    this.client.close();
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGTERM");
     await this.exited;
   }
 }
 
+/**
+ * The host prints its port as the first stdout line; everything after is provider output, which
+ * `attach` routes into the host's line buffers (lines before that are kept and moved over).
+ */
+const PORT_TIMEOUT_MS = 60_000;
+
+async function readPort(child: ChildProcess): Promise<{ value: number; attach(stdout: string[], stderr: string[]): void }> {
+  const early = { stdout: [] as string[], stderr: [] as string[] };
+  let sinks = early;
+  readline.createInterface({ input: child.stderr! }).on("line", (line) => sinks.stderr.push(line));
+  const value = await new Promise<number>((resolve, reject) => {
+    let port: number | undefined;
+    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (port !== undefined) {
+        sinks.stdout.push(line);
+        return;
+      }
+      port = Number(line.trim());
+      if (Number.isInteger(port) && port > 0) resolve(port);
+      else reject(new Error(`dynamic-provider host printed ${JSON.stringify(line)} instead of its port`));
+    });
+    child.once("error", reject);
+    // A host that neither prints its port nor exits is not waited on forever.
+    const stalled = setTimeout(() => reject(new Error(`dynamic-provider host printed no port within ${PORT_TIMEOUT_MS / 1000} s: ${early.stderr.join("\n")}`)), PORT_TIMEOUT_MS);
+    stalled.unref();
+    child.stdout!.once("data", () => clearTimeout(stalled));
+    child.once("exit", (code) => {
+      clearTimeout(stalled);
+      if (port === undefined) {
+        reject(new Error(`dynamic-provider host exited (code ${code}) before printing its port: ${early.stderr.join("\n")}`));
+      }
+    });
+  });
+  return {
+    value,
+    attach(stdout, stderr) {
+      stdout.push(...early.stdout);
+      stderr.push(...early.stderr);
+      sinks = { stdout, stderr };
+    },
+  };
+}

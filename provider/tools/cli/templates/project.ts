@@ -75,16 +75,24 @@ export function packageJson(s: ProjectSettings): string {
   }, null, 2) + "\n";
 }
 
+/**
+ * The project's tsconfig, for `tsc` and for Pulumi's runtime (ts-node reads it). node16 module
+ * resolution reads package.json `exports`, so the package's subpaths (pulumi-genie/emulator, …)
+ * resolve; rootDir and types are spelled out because TypeScript 6 no longer infers them (its
+ * rootDir defaults to the tsconfig folder only when set, and `types` defaults to none).
+ */
 export function tsconfigJson(): string {
   return JSON.stringify({
     compilerOptions: {
       strict: true,
       target: "es2022",
-      module: "commonjs",
-      moduleResolution: "node",
+      module: "node16",
+      moduleResolution: "node16",
       esModuleInterop: true,
       skipLibCheck: true,
+      rootDir: ".",
       outDir: "bin",
+      types: ["node"],
     },
     files: ["index.ts"],
   }, null, 2) + "\n";
